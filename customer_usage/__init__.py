@@ -1,0 +1,1 @@
+"""customer_usage: a Dagster data platform for customer product usage."""

@@ -1,0 +1,1 @@
+"""automation of the customer_usage platform."""

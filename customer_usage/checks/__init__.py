@@ -1,0 +1,1 @@
+"""checks of the customer_usage platform."""

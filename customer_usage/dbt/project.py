@@ -1,0 +1,70 @@
+"""The dbt project and its manifest.
+
+`@dbt_assets` needs `target/manifest.json` when definitions load, and only
+`dagster dev` prepares it by itself, so definitions prepare it here when it is
+missing (a fresh checkout) and the install step prepares it ahead of time.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from customer_usage.settings import DBT_PROJECT_DIR, Settings
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    """Environment for a dbt process: the target and warehouse file of these settings."""
+    env = dict(os.environ)
+    env["CUSTOMER_USAGE_DBT_TARGET"] = settings.dbt_target
+    env["CUSTOMER_USAGE_DUCKDB_PATH"] = str(settings.duckdb_path)
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    return env
+
+
+def dbt_executable() -> str:
+    """The dbt next to this interpreter, so a venv's dbt is used even when not on PATH."""
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def manifest_path() -> Path:
+    return DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+def prepare_manifest(settings: Settings | None = None, force: bool = False) -> Path:
+    """Run `dbt parse` when the manifest is missing (or when forced); returns its path.
+
+    Parsing needs no warehouse connection, so this works offline and for `prod`.
+    """
+    path = manifest_path()
+    if path.exists() and not force:
+        return path
+    settings = settings or Settings.from_env()
+    result = subprocess.run(
+        [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR), "--target", settings.dbt_target],
+        cwd=DBT_PROJECT_DIR,
+        env=dbt_env(settings),
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0 or not path.exists():
+        raise RuntimeError(
+            f"dbt parse failed in {DBT_PROJECT_DIR} (target {settings.dbt_target}):\n"
+            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
+    return path
+
+
+def dbt_project(settings: Settings) -> DbtProject:
+    prepare_manifest(settings)
+    return DbtProject(
+        project_dir=DBT_PROJECT_DIR,
+        profiles_dir=DBT_PROJECT_DIR,
+        target=settings.dbt_target,
+    )

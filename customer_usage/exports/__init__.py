@@ -1,0 +1,1 @@
+"""exports of the customer_usage platform."""

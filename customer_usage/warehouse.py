@@ -1,0 +1,209 @@
+"""The warehouse behind both targets: an embedded DuckDB file locally, Snowflake in prod.
+
+Python code that touches the warehouse (loaders, checks, exports) talks to a
+`Warehouse`, so the same asset code runs on both targets; only connecting and
+bulk-writing differ. Transformations belong to dbt, not here.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import dagster as dg
+import pandas as pd
+from dagster_snowflake import SnowflakeResource
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
+
+
+def quote_ident(name: str) -> str:
+    """Validate an identifier built from file or table names before it reaches SQL."""
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"{name!r} is not a safe SQL identifier")
+    return name
+
+
+class Warehouse:
+    """One open connection; subclasses differ only in how they connect and bulk-load."""
+
+    dialect: str = ""
+
+    def __init__(self, connection: Any):
+        self.connection = connection
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        cur = self.connection.cursor()
+        try:
+            cur.execute(sql, params) if params else cur.execute(sql)
+        finally:
+            cur.close()
+
+    def fetch_all(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
+        cur = self.connection.cursor()
+        try:
+            cur.execute(sql, params) if params else cur.execute(sql)
+            return list(cur.fetchall())
+        finally:
+            cur.close()
+
+    def fetch_one(self, sql: str, params: Sequence[Any] | None = None) -> tuple | None:
+        rows = self.fetch_all(sql, params)
+        return rows[0] if rows else None
+
+    def fetch_df(self, sql: str) -> pd.DataFrame:
+        cur = self.connection.cursor()
+        try:
+            cur.execute(sql)
+            columns = [c[0].lower() for c in cur.description]
+            return pd.DataFrame(cur.fetchall(), columns=columns)
+        finally:
+            cur.close()
+
+    def ensure_schema(self, schema: str) -> None:
+        self.execute(f"create schema if not exists {quote_ident(schema)}")
+
+    def table_exists(self, schema: str, table: str) -> bool:
+        row = self.fetch_one(
+            "select count(*) from information_schema.tables "
+            "where lower(table_schema) = lower(%s) and lower(table_name) = lower(%s)"
+            if self.dialect == "snowflake"
+            else "select count(*) from information_schema.tables "
+            "where lower(table_schema) = lower(?) and lower(table_name) = lower(?)",
+            [schema, table],
+        )
+        return bool(row and row[0])
+
+    def row_count(self, schema: str, table: str) -> int:
+        row = self.fetch_one(f"select count(*) from {quote_ident(schema)}.{quote_ident(table)}")
+        return int(row[0]) if row else 0
+
+    def write_df(self, df: pd.DataFrame, schema: str, table: str) -> int:
+        """Replace `schema.table` with the frame's rows; returns the rows written."""
+        raise NotImplementedError
+
+    def ibis(self):
+        """An ibis backend on this same connection, for pandera's in-warehouse validation."""
+        raise NotImplementedError
+
+
+class DuckDBWarehouse(Warehouse):
+    dialect = "duckdb"
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        self.connection.execute(sql, params) if params else self.connection.execute(sql)
+
+    def fetch_all(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
+        rel = self.connection.execute(sql, params) if params else self.connection.execute(sql)
+        return rel.fetchall()
+
+    def fetch_df(self, sql: str) -> pd.DataFrame:
+        return self.connection.execute(sql).fetchdf()
+
+    def write_df(self, df: pd.DataFrame, schema: str, table: str) -> int:
+        self.ensure_schema(schema)
+        self.connection.register("_customer_usage_frame", df)
+        try:
+            self.connection.execute(
+                f"create or replace table {quote_ident(schema)}.{quote_ident(table)} "
+                "as select * from _customer_usage_frame"
+            )
+        finally:
+            self.connection.unregister("_customer_usage_frame")
+        return len(df)
+
+    def ibis(self):
+        import ibis
+
+        return ibis.duckdb.from_connection(self.connection)
+
+
+class SnowflakeWarehouse(Warehouse):
+    dialect = "snowflake"
+
+    _TYPES = {"b": "boolean", "i": "number(38,0)", "u": "number(38,0)", "f": "float", "M": "timestamp_ntz"}
+
+    def write_df(self, df: pd.DataFrame, schema: str, table: str, chunk_rows: int = 5000) -> int:
+        """Create the table from the frame's dtypes and insert in multi-row batches.
+
+        Plain SQL rather than `write_pandas` (stage + COPY): it behaves the same on
+        Snowflake and on fakesnow's server, which is what the tests run against.
+        In prod the raw tables normally arrive through the EL tool instead.
+        """
+        self.ensure_schema(schema)
+        name = f"{quote_ident(schema)}.{quote_ident(table)}"
+        columns = ", ".join(
+            f"{quote_ident(str(c))} {self._TYPES.get(df[c].dtype.kind, 'varchar')}" for c in df.columns
+        )
+        self.execute(f"create or replace table {name} ({columns})")
+        placeholders = ", ".join(["%s"] * len(df.columns))
+        frame = df.astype(object).where(pd.notna(df), None)
+        rows = [tuple(r) for r in frame.itertuples(index=False, name=None)]
+        cur = self.connection.cursor()
+        try:
+            for start in range(0, len(rows), chunk_rows):
+                cur.executemany(f"insert into {name} values ({placeholders})", rows[start : start + chunk_rows])
+        finally:
+            cur.close()
+        return len(rows)
+
+    def ibis(self):
+        import ibis
+
+        return ibis.snowflake.from_connection(self.connection, create_object_udfs=False)
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Connects to the target's warehouse.
+
+    `local` opens the DuckDB file for the duration of one step (DuckDB allows one
+    writer per file, so nothing holds it longer); `prod` goes through dagster's
+    `SnowflakeResource`, whose credentials are `EnvVar`s resolved at run time.
+    """
+
+    target: str = "local"
+    duckdb_path: str = ""
+    snowflake: SnowflakeResource | None = None
+
+    @property
+    def dialect(self) -> str:
+        return "snowflake" if self.target == "prod" else "duckdb"
+
+    @contextmanager
+    def connect(self) -> Iterator[Warehouse]:
+        if self.target == "prod":
+            if self.snowflake is None:
+                raise dg.DagsterInvariantViolationError(
+                    "CUSTOMER_USAGE_TARGET=prod needs a Snowflake connection (SNOWFLAKE_* variables)"
+                )
+            with self.snowflake.get_connection() as conn:
+                yield SnowflakeWarehouse(conn)
+        else:
+            import duckdb
+
+            Path(self.duckdb_path).parent.mkdir(parents=True, exist_ok=True)
+            conn = duckdb.connect(self.duckdb_path)
+            try:
+                yield DuckDBWarehouse(conn)
+            finally:
+                conn.close()
+
+
+def snowflake_resource_from_env() -> SnowflakeResource:
+    """Snowflake credentials as `EnvVar`s: resolved when a run starts, never logged."""
+    return SnowflakeResource(
+        account=dg.EnvVar("SNOWFLAKE_ACCOUNT"),
+        user=dg.EnvVar("SNOWFLAKE_USER"),
+        password=dg.EnvVar("SNOWFLAKE_PASSWORD"),
+        database=dg.EnvVar("SNOWFLAKE_DATABASE"),
+        warehouse=dg.EnvVar("SNOWFLAKE_WAREHOUSE"),
+        role=dg.EnvVar("SNOWFLAKE_ROLE"),
+    )
+
+
+def warehouse_resource_for(settings) -> WarehouseResource:
+    if settings.target == "prod":
+        return WarehouseResource(target="prod", snowflake=snowflake_resource_from_env())
+    return WarehouseResource(target="local", duckdb_path=str(settings.duckdb_path))
