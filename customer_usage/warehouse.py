@@ -120,6 +120,13 @@ class DuckDBWarehouse(Warehouse):
         return ibis.duckdb.from_connection(self.connection)
 
 
+def _bindable(value: Any) -> Any:
+    """The Snowflake connector cannot bind pandas Timestamps (nor NaT); plain datetimes and None it can."""
+    if value is pd.NaT:
+        return None
+    return value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+
+
 class SnowflakeWarehouse(Warehouse):
     dialect = "snowflake"
 
@@ -140,7 +147,7 @@ class SnowflakeWarehouse(Warehouse):
         self.execute(f"create or replace table {name} ({columns})")
         placeholders = ", ".join(["%s"] * len(df.columns))
         frame = df.astype(object).where(pd.notna(df), None)
-        rows = [tuple(r) for r in frame.itertuples(index=False, name=None)]
+        rows = [tuple(_bindable(v) for v in r) for r in frame.itertuples(index=False, name=None)]
         cur = self.connection.cursor()
         try:
             for start in range(0, len(rows), chunk_rows):

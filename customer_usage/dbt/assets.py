@@ -67,6 +67,10 @@ def build_dbt_assets(project: DbtProject, settings: Settings) -> list[dg.AssetsD
             pool=WAREHOUSE_POOL,
         )
         def customer_usage_dbt_monthly_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+            if not (context.has_partition_key or context.has_partition_key_range):
+                # An unpartitioned run (e.g. `materialize --select '*'`): every month.
+                yield from _stream(context, dbt, ["build"])
+                return
             window = context.partition_time_window
             dbt_vars = {
                 "partition_start": window.start.strftime("%Y-%m-%d"),

@@ -68,3 +68,8 @@ def dbt_project(settings: Settings) -> DbtProject:
         profiles_dir=DBT_PROJECT_DIR,
         target=settings.dbt_target,
     )
+
+
+if __name__ == "__main__":
+    # The install step: `python -m customer_usage.dbt.project` prepares the manifest.
+    print(f"dbt manifest ready: {prepare_manifest(force=True)}")

@@ -10,6 +10,8 @@ from typing import Any, Mapping
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
+from customer_usage.automation.conditions import downstream_condition, mart_freshness_policy
+
 LAYERS = ("staging", "intermediate", "marts", "exports")
 
 
@@ -33,7 +35,20 @@ class CustomerUsageTranslator(DagsterDbtTranslator):
         return "dbt"
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
-        """Models rebuild when an upstream changed and no upstream blocking check failed."""
+        """Models rebuild when an upstream changed and no upstream blocking check errored.
+
+        Not the export models (`sync_*`): the export sensor's run rebuilds them
+        together with the exports that read them, once per mart refresh.
+        """
         if dbt_resource_props["resource_type"] not in ("model", "snapshot"):
             return None
-        return dg.AutomationCondition.eager()
+        if self.get_group_name(dbt_resource_props) == "exports":
+            return None
+        return downstream_condition()
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> dg.AssetSpec:
+        """Marts carry a freshness policy, so the UI shows which ones are late."""
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if spec.group_name == "marts" and spec.freshness_policy is None:
+            spec = spec.replace_attributes(freshness_policy=mart_freshness_policy())
+        return spec

@@ -1,11 +1,74 @@
-"""Exports to Salesforce and Gainsight, and the sensor that starts them."""
+"""Exports to Salesforce and Gainsight, and the sensor that starts them.
+
+Credentials are `EnvVar`s, resolved when a run starts and never logged; a
+destination whose variables are not set when definitions load writes to the
+local outbox instead (`<warehouse folder>/outbox/` and schema `export_outbox`).
+"""
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
+from customer_usage.exports.assets import EXPORT_KEYS, MART_KEY, build_export_assets
+from customer_usage.exports.gainsight import GainsightResource
+from customer_usage.exports.salesforce import SalesforceResource
+from customer_usage.exports.sensor import build_export_sensor
 from customer_usage.settings import Settings
+
+EXPORT_JOB = "export_job"
+LOCAL_RUN_TAGS = {"customer_usage/warehouse": "duckdb"}
+
+
+def _env(name: str, environ) -> dg.EnvVar | None:
+    """An EnvVar when the variable is set (resolved at run time), else None: the outbox."""
+    return dg.EnvVar(name) if environ.get(name) else None
+
+
+def salesforce_resource(environ=os.environ, **overrides) -> SalesforceResource:
+    config = {
+        "username": _env("SFDC_USERNAME", environ),
+        "password": _env("SFDC_PASSWORD", environ),
+        "security_token": _env("SFDC_SECURITY_TOKEN", environ),
+        "domain": _env("SFDC_DOMAIN", environ),
+        "instance_url": _env("SFDC_INSTANCE_URL", environ),
+    }
+    if environ.get("SFDC_OBJECT"):
+        config["object_name"] = environ["SFDC_OBJECT"]
+    if environ.get("SFDC_EXTERNAL_ID_FIELD"):
+        config["external_id_field"] = environ["SFDC_EXTERNAL_ID_FIELD"]
+    config.update(overrides)
+    return SalesforceResource(**{k: v for k, v in config.items() if v is not None})
+
+
+def gainsight_resource(environ=os.environ, **overrides) -> GainsightResource:
+    config = {
+        "base_url": _env("GAINSIGHT_BASE_URL", environ),
+        "access_key": _env("GAINSIGHT_ACCESS_KEY", environ),
+    }
+    if environ.get("GAINSIGHT_OBJECT"):
+        config["object_name"] = environ["GAINSIGHT_OBJECT"]
+    config.update(overrides)
+    return GainsightResource(**{k: v for k, v in config.items() if v is not None})
+
+
+def export_job(settings: Settings):
+    """The sync models (rebuilt from the refreshed mart) and the exports that read them."""
+    selection = dg.AssetSelection.assets(*EXPORT_KEYS).upstream(depth=1).materializable()
+    return dg.define_asset_job(
+        EXPORT_JOB,
+        selection=selection,
+        tags=LOCAL_RUN_TAGS if settings.is_local else None,
+        description="Rebuild the sync tables and send what changed to Salesforce and Gainsight.",
+    )
 
 
 def build_export_defs(settings: Settings) -> dg.Definitions:
-    return dg.Definitions()
+    job = export_job(settings)
+    return dg.Definitions(
+        assets=build_export_assets(settings.duckdb_path.parent / "outbox"),
+        jobs=[job],
+        sensors=[build_export_sensor(job, MART_KEY, run_tags=LOCAL_RUN_TAGS if settings.is_local else None)],
+        resources={"salesforce": salesforce_resource(), "gainsight": gainsight_resource()},
+    )

@@ -35,6 +35,9 @@ class TableSpec:
     primary_key: tuple[str, ...]
     columns: tuple[ColumnSpec, ...]
     pii: tuple[str, ...] = field(default=())
+    # Rows a landing file must hold: 0 = the table may be empty (or its file absent).
+    min_rows: int = 0
+    description: str = ""
 
     @property
     def asset_key(self) -> list[str]:
@@ -88,6 +91,8 @@ def load_contract(path: Path = CONTRACT_PATH) -> tuple[TableSpec, ...]:
                     primary_key=pk,
                     columns=tuple(_column(n, c, pk) for n, c in spec["columns"].items()),
                     pii=tuple(spec.get("pii") or ()),
+                    min_rows=int(spec.get("min_rows", 0)),
+                    description=str(spec.get("description", "")),
                 )
             )
     return tuple(tables)

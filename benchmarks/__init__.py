@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m benchmarks.run --scale demo` runs every `bench_*.py` (see README.md)."""

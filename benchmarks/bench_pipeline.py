@@ -1,0 +1,303 @@
+"""How much the orchestration costs: the Dagster pipeline vs plain dbt vs raw DuckDB.
+
+Issue 6's goals, measured side by side in one run on the same data and the same
+machine: the dbt part of the Dagster run ÷ plain `dbt build` of the same
+project on the same loaded raw tables (goal ≤ 1.1× on `medium`), and ÷ DuckDB
+executing the same compiled SQL directly (goal ≤ 1.3×).
+
+The three engines each start from an identical warehouse holding only the
+loaded raw (and quarantine) tables, so every one of them builds every model
+from scratch (incremental models included):
+
+1. `pipeline`: the full materialization of `customer-usage run` (sources,
+   pandera checks, dbt models and tests, monthly partitions, exports) in process
+   on a fresh DuckDB file; the dbt steps' share is read from the run's event log.
+2. `dbt build`: a copy of that warehouse with the dbt schemas dropped, built by
+   the dbt CLI into a temporary target path (the shared manifest is untouched).
+3. `raw DuckDB`: another such copy; every model's compiled SQL (from the
+   manifest plain dbt just wrote) runs as `create or replace table/view` in
+   dependency order, then every test's compiled SQL as a failure count.
+
+Run: `.venv/bin/python -m benchmarks.bench_pipeline --scale demo [--keep DIR]`;
+`CUSTOMER_USAGE_BENCH_LANDING_DIR=<folder>` benchmarks existing extracts instead
+of generated ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from graphlib import TopologicalSorter
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from customer_usage.dbt.project import dbt_env, dbt_executable, manifest_path
+from customer_usage.settings import DBT_PROJECT_DIR, Settings
+
+BENCHMARK = "pipeline"
+DBT_SCHEMAS = ("staging", "intermediate", "marts", "exports")
+GOALS = {"dagster_dbt_vs_dbt_build": 1.1, "dagster_dbt_vs_raw_duckdb": 1.3}
+GENERATE_TIMEOUT_S = 3600
+LANDING_ENV = "CUSTOMER_USAGE_BENCH_LANDING_DIR"
+
+
+class BenchmarkError(RuntimeError):
+    """A stage of the benchmark failed; the message says which and shows its output."""
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _row(measure: str, value: float, unit: str, **extra) -> dict:
+    return {"benchmark": BENCHMARK, "measure": measure, "value": value, "unit": unit, **extra}
+
+
+# --- data -----------------------------------------------------------------------------------
+
+
+def generate_landing(scale: str, out: Path) -> float:
+    """`customer-usage generate --scale <scale> --seed 1 --out <out>`; returns seconds."""
+    cli = Path(sys.executable).with_name("customer-usage")
+    command = [str(cli), "generate", "--scale", scale, "--seed", "1", "--out", str(out)]
+    if not cli.exists():
+        command = [sys.executable, "-m", "customer_usage.cli", *command[1:]]
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, timeout=GENERATE_TIMEOUT_S)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0 or not any(out.glob("*/*.*")):
+        raise BenchmarkError(
+            f"generating the {scale!r} landing data failed ({' '.join(command)}):\n"
+            f"{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+        )
+    return seconds
+
+
+def landing_rows(landing: Path) -> int:
+    """Rows over all extracts, to put the times in proportion."""
+    with duckdb.connect() as con:
+        total = 0
+        for path in sorted(landing.glob("*/*")):
+            reader = "read_parquet" if path.suffix == ".parquet" else "read_csv_auto" if path.suffix == ".csv" else None
+            if reader:
+                total += con.execute(f"select count(*) from {reader}('{path}')").fetchone()[0]
+        return total
+
+
+# --- 1. the Dagster pipeline ------------------------------------------------------------------
+
+
+def _step_seconds(instance, run_id: str) -> dict[str, float]:
+    """Wall time of each step, STEP_START to its success/failure, from the run's event log."""
+    starts, seconds = {}, {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or not event.step_key:
+            continue
+        if event.event_type_value == "STEP_START":
+            starts[event.step_key] = entry.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in starts:
+            seconds[event.step_key] = entry.timestamp - starts[event.step_key]
+    return seconds
+
+
+def _dbt_step_keys(defs) -> set[str]:
+    """Steps that run dbt: the ops of the `@dbt_assets` definitions."""
+    keys = set()
+    for assets_def in defs.resolve_asset_graph().assets_defs:
+        if "dbt" in (assets_def.op.tags.get("dagster/compute_kind") or "") or "dbt" in assets_def.op.name:
+            keys.add(assets_def.op.name)
+    return keys
+
+
+def run_pipeline(settings: Settings, env: dict[str, str]) -> dict[str, float]:
+    import dagster as dg
+
+    from customer_usage.definitions import build_definitions
+    from customer_usage.main_job import materialize_everything
+
+    with _environment(env), dg.DagsterInstance.ephemeral() as instance:
+        started = time.perf_counter()
+        result = materialize_everything(settings, instance)
+        total = time.perf_counter() - started
+        if not result.success:
+            failed = [e.step_key for e in result.all_events if e.is_step_failure]
+            raise BenchmarkError(f"the Dagster run failed in steps {failed}")
+        steps = _step_seconds(instance, result.run_id)
+        dbt_steps = _dbt_step_keys(build_definitions(settings))
+    dbt_seconds = sum(s for key, s in steps.items() if key in dbt_steps)
+    if not dbt_seconds:
+        raise BenchmarkError(f"no dbt step found among the run's steps {sorted(steps)}")
+    return {"total": total, "dbt": dbt_seconds, "other_steps": sum(steps.values()) - dbt_seconds, "steps": len(steps)}
+
+
+# --- shared starting point: the raw tables only ---------------------------------------------
+
+
+def raw_only_copy(source: Path, dest: Path) -> None:
+    """Copy the warehouse and drop what dbt builds, so dbt starts from loaded raw tables."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, dest)
+    with duckdb.connect(str(dest)) as con:
+        for schema in DBT_SCHEMAS:
+            con.execute(f"drop schema if exists {schema} cascade")
+        con.execute("checkpoint")
+
+
+# --- 2. plain dbt build ---------------------------------------------------------------------
+
+
+def run_dbt_build(settings: Settings, target_path: Path, log_path: Path) -> float:
+    target_path.mkdir(parents=True, exist_ok=True)
+    partial = manifest_path().with_name("partial_parse.msgpack")
+    if partial.exists():  # dagster-dbt reuses it too: compare like with like
+        shutil.copyfile(partial, target_path / partial.name)
+    command = [
+        dbt_executable(), "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target", settings.dbt_target, "--target-path", str(target_path), "--log-path", str(log_path),
+    ]
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=dbt_env(settings), capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise BenchmarkError(f"plain dbt build failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
+    return seconds
+
+
+# --- 3. raw DuckDB on the compiled SQL ------------------------------------------------------
+
+
+def compiled_statements(manifest: dict) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(name, sql) of every model in dependency order as DDL, and of every test as a failure count."""
+    nodes = manifest["nodes"]
+    models = {
+        uid: n for uid, n in nodes.items()
+        if n["resource_type"] == "model" and n["config"].get("materialized") != "ephemeral"
+    }
+    missing = [n["name"] for n in models.values() if not n.get("compiled_code")]
+    if missing:
+        raise BenchmarkError(f"the manifest has no compiled SQL for {missing[:10]}")
+    graph = {uid: [d for d in n["depends_on"]["nodes"] if d in models] for uid, n in models.items()}
+    ddl = []
+    for uid in TopologicalSorter(graph).static_order():
+        node = models[uid]
+        kind = "view" if node["config"]["materialized"] == "view" else "table"
+        relation = f'"{node["schema"]}"."{node["alias"] or node["name"]}"'
+        ddl.append((node["name"], f"create or replace {kind} {relation} as (\n{node['compiled_code']}\n)"))
+    tests = [
+        (n["name"], f"select count(*) from (\n{n['compiled_code']}\n) as dbt_test")
+        for n in nodes.values()
+        if n["resource_type"] == "test" and n.get("compiled_code")
+    ]
+    return ddl, tests
+
+
+def run_raw_duckdb(warehouse: Path, manifest: dict) -> dict[str, float]:
+    ddl, tests = compiled_statements(manifest)
+    with duckdb.connect(str(warehouse)) as con:
+        started = time.perf_counter()
+        for schema in DBT_SCHEMAS:
+            con.execute(f"create schema if not exists {schema}")
+        for name, sql in ddl:
+            try:
+                con.execute(sql)
+            except duckdb.Error as exc:
+                raise BenchmarkError(f"raw DuckDB failed on model {name}: {exc}") from exc
+        models_s = time.perf_counter() - started
+        for name, sql in tests:
+            con.execute(sql).fetchone()
+        total = time.perf_counter() - started
+    return {"models": models_s, "tests": total - models_s, "total": total, "model_count": len(ddl), "test_count": len(tests)}
+
+
+# --- the benchmark --------------------------------------------------------------------------
+
+
+def run(scale: str, workdir: Path | None = None) -> list[dict]:
+    keep = workdir is not None
+    root = Path(workdir or tempfile.mkdtemp(prefix="bench_pipeline_"))
+    try:
+        rows = []
+        given = os.environ.get(LANDING_ENV)
+        if given:  # the user's own extracts instead of generated ones
+            landing = Path(given).resolve()
+            rows.append(_row("generate_s", 0.0, "s", note=f"{LANDING_ENV}={landing}"))
+        else:
+            landing = root / "landing"
+            rows.append(_row("generate_s", generate_landing(scale, landing), "s", note=f"scale {scale}, seed 1"))
+        rows.append(_row("landing_rows", landing_rows(landing), "rows"))
+
+        env = {
+            "CUSTOMER_USAGE_TARGET": "local",
+            "CUSTOMER_USAGE_LANDING_DIR": str(landing),
+            "CUSTOMER_USAGE_DUCKDB_PATH": str(root / "pipeline" / "warehouse.duckdb"),
+        }
+        with _environment(env):
+            settings = Settings.from_env()
+        pipeline = run_pipeline(settings, env)
+
+        # Same file name in separate folders: dbt-duckdb names the catalog after the file stem,
+        # and the compiled SQL refers to it.
+        dbt_wh, raw_wh = root / "dbt" / "warehouse.duckdb", root / "raw" / "warehouse.duckdb"
+        raw_only_copy(settings.duckdb_path, dbt_wh)
+        raw_only_copy(settings.duckdb_path, raw_wh)
+
+        dbt_settings = Settings(target="local", landing_dir=landing, duckdb_path=dbt_wh, as_of=settings.as_of)
+        dbt_s = run_dbt_build(dbt_settings, root / "dbt" / "target", root / "dbt" / "logs")
+        manifest = json.loads((root / "dbt" / "target" / "manifest.json").read_text())
+        raw = run_raw_duckdb(raw_wh, manifest)
+
+        rows += [
+            _row("pipeline_total_s", pipeline["total"], "s", note="sources + checks + dbt + exports, in process"),
+            _row("pipeline_dbt_steps_s", pipeline["dbt"], "s", note="the dbt steps inside the Dagster run"),
+            _row("pipeline_other_steps_s", pipeline["other_steps"], "s", note="loading, pandera checks, exports"),
+            _row("dbt_build_s", dbt_s, "s", note="plain `dbt build`, same raw tables"),
+            _row("raw_duckdb_s", raw["total"], "s", note=f"{raw['model_count']} models + {raw['test_count']} tests"),
+            _row("raw_duckdb_models_s", raw["models"], "s"),
+            _row("raw_duckdb_tests_s", raw["tests"], "s"),
+            _row("dagster_dbt_vs_dbt_build", pipeline["dbt"] / dbt_s, "x",
+                 goal=GOALS["dagster_dbt_vs_dbt_build"], note="goal on medium"),
+            _row("dagster_dbt_vs_raw_duckdb", pipeline["dbt"] / raw["total"], "x",
+                 goal=GOALS["dagster_dbt_vs_raw_duckdb"], note="goal on medium"),
+            _row("dbt_build_vs_raw_duckdb", dbt_s / raw["total"], "x"),
+            _row("pipeline_total_vs_dbt_build", pipeline["total"] / dbt_s, "x"),
+        ]
+        return rows
+    finally:
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="demo")
+    parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
+                        help="work in DIR and keep it (warehouses, dbt target, landing)")
+    args = parser.parse_args(argv)
+    from benchmarks.run import print_rows
+
+    print_rows(run(args.scale, workdir=args.keep))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,91 @@
+"""The `customer-usage` command. One argparse subcommand per job; areas add theirs by
+writing a `_add_<name>(subparsers)` function and listing it in `SUBCOMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from exc
+
+
+def _rate(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"--rate expects NAME=VALUE, got {text!r}")
+    try:
+        return name.strip(), float(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--rate {name}: {value!r} is not a number") from exc
+
+
+def _add_generate(subparsers) -> None:
+    from customer_usage.generator.config import SCALES
+
+    p = subparsers.add_parser(
+        "generate",
+        help="write a simulated landing folder (every source table, Parquet) and its ground truth",
+        description="Simulate a GitLab-like business and write every source table of the data contract "
+        "in the landing layout, plus a ground-truth folder (never read by the pipeline).",
+    )
+    p.add_argument("--scale", choices=list(SCALES), default="demo")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", type=Path, required=True, help="landing folder to write")
+    p.add_argument("--as-of", type=_date, default=None, help="last day of data (default 2026-10-31)")
+    p.add_argument("--truth-dir", type=Path, default=None, help="ground-truth folder (default: OUT/../ground_truth)")
+    p.add_argument("--rate", type=_rate, action="append", default=[], metavar="DEFECT=RATE",
+                   help="override a defect rate, e.g. --rate crm_id_15_char=0.5 (repeatable)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=_run_generate)
+
+
+def _run_generate(args) -> int:
+    from customer_usage.generator.core import generate
+
+    result = generate(args.out, scale=args.scale, seed=args.seed, as_of=args.as_of,
+                      truth_dir=args.truth_dir, rates=dict(args.rate))
+    if args.json:
+        print(json.dumps({"landing_dir": str(result.landing_dir), "truth_dir": str(result.truth_dir),
+                          "seconds": round(result.seconds, 2), "row_counts": result.row_counts}, indent=2))
+        return 0
+    print(f"wrote {sum(result.row_counts.values()):,} rows in {len(result.row_counts)} tables "
+          f"to {result.landing_dir} in {result.seconds:.1f}s (scale={args.scale}, seed={args.seed})")
+    width = max(len(k) for k in result.row_counts)
+    for table, rows in result.row_counts.items():
+        print(f"  {table:<{width}}  {rows:>12,}")
+    print(f"ground truth: {result.truth_dir}")
+    return 0
+
+
+SUBCOMMANDS = [_add_generate]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="customer-usage", description="customer_usage platform tools")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for add in SUBCOMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ValueError as exc:
+        print(f"customer-usage {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,292 @@
+"""Load one landing file into `raw_<system>.<table>`, its rejected rows into quarantine.
+
+DuckDB reads the file itself (CSV as text with strict quoting, so a bad quote or
+non-UTF-8 bytes fail with the file's name; Parquet with its own types), the SQL
+of `rules.py` classifies every row, and two `create or replace table` statements
+write the good and the rejected rows. Re-running gives the same tables.
+Nothing is lost: rows read = rows loaded + rows quarantined, asserted here.
+
+Locally all of this runs inside the DuckDB warehouse. For Snowflake
+(`CUSTOMER_USAGE_PROD_LOAD_FILES=true`) the same classification runs in an
+in-memory DuckDB and the results go through `Warehouse.write_df`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from customer_usage.sources.contract import TableSpec
+from customer_usage.sources.landing import (
+    LandingFile,
+    SourceFileError,
+    duplicated,
+    expected_paths,
+    find_table_file,
+    read_csv_header,
+)
+from customer_usage.sources.rules import SQL_TYPES, SourceColumn, TableRules, lit, q
+from customer_usage.warehouse import DuckDBWarehouse, Warehouse
+
+QUARANTINE_SCHEMA = "quarantine"
+SAMPLE_ROWS = 5
+SAMPLE_VALUE_CHARS = 80
+SNOWFLAKE_TYPES = {
+    "string": "VARCHAR",
+    "integer": "NUMBER(38,0)",
+    "float": "FLOAT",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP_NTZ",
+    "json": "VARCHAR",
+}
+
+
+@dataclass
+class LoadResult:
+    """What one load did; becomes the materialization's metadata."""
+
+    system: str
+    table: str
+    source_file: str | None
+    file_format: str | None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    extra_columns: list[str] = field(default_factory=list)
+    rejections_by_rule: dict[str, int] = field(default_factory=dict)
+    sample_rejections: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def assert_nothing_lost(self) -> None:
+        if self.rows_read != self.rows_loaded + self.rows_quarantined:
+            raise AssertionError(
+                f"{self.system}.{self.table} from {self.source_file}: read {self.rows_read} rows but "
+                f"loaded {self.rows_loaded} + quarantined {self.rows_quarantined}"
+            )
+
+    def metadata(self) -> dict:
+        return {
+            "source_file": self.source_file or "(none)",
+            "file_format": self.file_format or "(none)",
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_quarantined": self.rows_quarantined,
+            "dagster/row_count": self.rows_loaded,
+            "quarantine_table": f"{QUARANTINE_SCHEMA}.{self.system}__{self.table}",
+            "extra_columns": self.extra_columns,
+            "rejections_by_rule": self.rejections_by_rule,
+            "sample_rejections": self.sample_rejections,
+            "warnings": self.warnings,
+        }
+
+
+def _duckdb_error_summary(exc: Exception) -> str:
+    """The informative first lines of a DuckDB reader error (its message is long)."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    keep = [ln for ln in lines if not ln.startswith(("Possible", "*", "The search space", "Delimiter",
+                                                       "Quote/", "Comment", "Encoding:", "file =",
+                                                       "delimiter", "quote", "escape", "header",
+                                                       "skip_rows", "comment", "strict_mode",
+                                                       "date_format", "timestamp_format",
+                                                       "null_padding", "sample_size", "ignore_errors",
+                                                       "all_varchar", "new_line"))]
+    return " ".join(keep[:3])[:500]
+
+
+def _reader(landing: LandingFile) -> str:
+    path = lit(str(landing.path))
+    if landing.format == "parquet":
+        return f"read_parquet({path})"
+    return (
+        f"read_csv({path}, header=true, all_varchar=true, strict_mode=true, delim=',', "
+        "quote='\"', escape='\"', encoding='utf-8', null_padding=false)"
+    )
+
+
+def _source_columns(con: duckdb.DuckDBPyConnection, landing: LandingFile) -> list[SourceColumn]:
+    path = landing.path
+    if path.stat().st_size == 0:
+        raise SourceFileError(f"{path}: the file is empty (0 bytes, no header row)")
+    if landing.format == "csv":
+        names = read_csv_header(path)
+    else:
+        import pyarrow.parquet as pq
+
+        try:
+            names = pq.read_schema(path).names
+        except Exception as exc:  # noqa: BLE001 - any reader failure means an unreadable file
+            raise SourceFileError(f"{path}: cannot be read as Parquet: {exc}") from None
+    dupes = duplicated(names)
+    if dupes:
+        raise SourceFileError(f"{path}: duplicated header column{'s' if len(dupes) > 1 else ''} "
+                              f"{', '.join(repr(d) for d in dupes)}")
+    try:
+        described = con.execute(f"describe select * from {_reader(landing)}").fetchall()
+    except duckdb.Error as exc:
+        raise SourceFileError(
+            f"{path}: cannot be read as {landing.format.upper()}: {_duckdb_error_summary(exc)}"
+        ) from None
+    return [SourceColumn(name=row[0], type=str(row[1])) for row in described]
+
+
+def classify(con: duckdb.DuckDBPyConnection, spec: TableSpec, landing: LandingFile,
+             loaded_at: dt.datetime) -> TableRules:
+    """Read the file into temp table `_cu_classified` (typed values + `_rejection_reason`)."""
+    con.execute("SET TimeZone = 'UTC'")
+    columns = _source_columns(con, landing)
+    rules = TableRules(spec, columns, landing.path)
+    try:
+        con.execute(f"create or replace temp table _cu_classified as {rules.classify_sql(_reader(landing))}")
+    except duckdb.Error as exc:
+        raise SourceFileError(
+            f"{landing.path}: cannot be read as {landing.format.upper()} for {spec.system}.{spec.table}: "
+            f"{_duckdb_error_summary(exc)}"
+        ) from None
+    return rules
+
+
+def _outputs(rules: TableRules, landing: LandingFile, loaded_at: dt.datetime) -> tuple[str, str]:
+    stamp = f"CAST({lit(loaded_at.strftime('%Y-%m-%d %H:%M:%S.%f'))} AS TIMESTAMP)"
+    lineage = f"{lit(str(landing.path))} AS _source_file, {stamp} AS _loaded_at"
+    good = f"select {rules.raw_select()}, {lineage} from _cu_classified where _rejection_reason is null order by _row_number"
+    bad = (f"select {rules.quarantine_select()}, _row_number, {lineage}, _rejection_reason "
+           "from _cu_classified where _rejection_reason is not null order by _row_number")
+    return good, bad
+
+
+def _summarise(con: duckdb.DuckDBPyConnection, spec: TableSpec, rules: TableRules, result: LoadResult) -> None:
+    read, quarantined = con.execute(
+        "select count(*), count(_rejection_reason) from _cu_classified"
+    ).fetchone()
+    result.rows_read, result.rows_quarantined = int(read), int(quarantined)
+    result.rows_loaded = result.rows_read - result.rows_quarantined
+    result.extra_columns = [c.name.lower() for c in rules.extra]
+    if not quarantined:
+        return
+    rule = ("regexp_replace(regexp_replace(regexp_replace(_rejection_reason, '''[^'']*''', '<value>', 'g'), "
+            "'=[^ ;]*', '=<key>', 'g'), ': -?[0-9.e+]+ is below', ': <value> is below', 'g')")
+    by_rule = con.execute(
+        f"select r, count(*) from (select unnest(string_split({rule}, '; ')) as r from _cu_classified "
+        "where _rejection_reason is not null) group by r order by 2 desc, 1 limit 20"
+    ).fetchall()
+    result.rejections_by_rule = {r: int(n) for r, n in by_rule}
+    shown = [c.name for c in spec.columns if c.name not in spec.pii]
+    sample = con.execute(
+        "select _row_number, _rejection_reason, "
+        + ", ".join(f"left(CAST({q(rules.sources[c].name)} AS VARCHAR), {SAMPLE_VALUE_CHARS}) AS {q(c)}" for c in shown)
+        + f" from _cu_classified where _rejection_reason is not null order by _row_number limit {SAMPLE_ROWS}"
+    ).fetchall()
+    names = ["row", "reason", *shown]
+    result.sample_rejections = [dict(zip(names, row)) for row in sample]
+
+
+def _empty_table_sql(spec: TableSpec) -> tuple[str, str]:
+    cols = ", ".join(f"CAST(NULL AS {SQL_TYPES[c.type]}) AS {q(c.name)}" for c in spec.columns)
+    text = ", ".join(f"CAST(NULL AS VARCHAR) AS {q(c.name)}" for c in spec.columns)
+    lineage = "CAST(NULL AS VARCHAR) AS _source_file, CAST(NULL AS TIMESTAMP) AS _loaded_at"
+    return (f"select {cols}, {lineage} where false",
+            f"select {text}, CAST(NULL AS BIGINT) AS _row_number, {lineage}, "
+            "CAST(NULL AS VARCHAR) AS _rejection_reason where false")
+
+
+def _locate(spec: TableSpec, landing_dir: Path) -> LandingFile | None:
+    landing = find_table_file(landing_dir, spec)
+    if landing is None and spec.min_rows > 0:
+        first, second = expected_paths(landing_dir, spec)
+        raise SourceFileError(
+            f"{spec.system}.{spec.table}: no landing file; expected {first} or {second.name} beside it"
+        )
+    return landing
+
+
+def _check_min_rows(spec: TableSpec, result: LoadResult) -> None:
+    if result.rows_read < spec.min_rows:
+        raise SourceFileError(
+            f"{result.source_file}: has a header but no rows; {spec.system}.{spec.table} "
+            f"requires at least {spec.min_rows} row(s)"
+        )
+
+
+def _classify_into(con, spec: TableSpec, landing: LandingFile | None, loaded_at: dt.datetime,
+                   result: LoadResult) -> tuple[str, str]:
+    """Classify the file (or nothing) in `con`; returns the good/bad selects over it."""
+    if landing is None:
+        result.warnings.append(
+            f"no landing file for {spec.system}.{spec.table} (expected "
+            f"{spec.system}/{spec.table}.csv or .parquet): loaded as an empty table"
+        )
+        return _empty_table_sql(spec)
+    rules = classify(con, spec, landing, loaded_at)
+    _summarise(con, spec, rules, result)
+    _check_min_rows(spec, result)
+    return _outputs(rules, landing, loaded_at)
+
+
+def load_into_duckdb(wh: DuckDBWarehouse, spec: TableSpec, landing_dir: Path,
+                     loaded_at: dt.datetime | None = None) -> LoadResult:
+    """Load inside the DuckDB warehouse itself: no row passes through Python."""
+    loaded_at = loaded_at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    landing = _locate(spec, landing_dir)
+    result = LoadResult(spec.system, spec.table, str(landing.path) if landing else None,
+                        landing.format if landing else None)
+    con = wh.connection
+    good, bad = _classify_into(con, spec, landing, loaded_at, result)
+    wh.ensure_schema(spec.raw_schema)
+    wh.ensure_schema(QUARANTINE_SCHEMA)
+    con.execute(f"create or replace table {spec.raw_schema}.{q(spec.table)} as {good}")
+    con.execute(f"create or replace table {QUARANTINE_SCHEMA}.{q(spec.quarantine_table)} as {bad}")
+    con.execute("drop table if exists _cu_classified")
+    if landing is not None:
+        loaded = wh.row_count(spec.raw_schema, spec.table)
+        quarantined = wh.row_count(QUARANTINE_SCHEMA, spec.quarantine_table)
+        if (loaded, quarantined) != (result.rows_loaded, result.rows_quarantined):
+            raise AssertionError(f"{spec.system}.{spec.table}: wrote {loaded} + {quarantined} rows, "
+                                 f"expected {result.rows_loaded} + {result.rows_quarantined}")
+    result.assert_nothing_lost()
+    return result
+
+
+def load_via_dataframes(wh: Warehouse, spec: TableSpec, landing_dir: Path,
+                        loaded_at: dt.datetime | None = None) -> LoadResult:
+    """Classify in an in-memory DuckDB, then write both tables through `Warehouse.write_df`.
+
+    `write_df` infers column types from pandas dtypes (a nullable integer arrives
+    as float, a date as text), so the raw table is re-typed per the contract
+    in the warehouse afterwards.
+    """
+    loaded_at = loaded_at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    landing = _locate(spec, landing_dir)
+    result = LoadResult(spec.system, spec.table, str(landing.path) if landing else None,
+                        landing.format if landing else None)
+    with duckdb.connect() as con:
+        good, bad = _classify_into(con, spec, landing, loaded_at, result)
+        good_df = con.execute(good).fetchdf()
+        bad_df = con.execute(bad).fetchdf()
+    staging = f"{spec.table}__loading"
+    wh.write_df(good_df, spec.raw_schema, staging)
+    contract = {c.name: c for c in spec.columns}
+    cols = ", ".join(
+        f"CAST({c} AS {SNOWFLAKE_TYPES[contract[c].type]}) AS {c}" if c in contract
+        else ("CAST(_loaded_at AS TIMESTAMP_NTZ) AS _loaded_at" if c == "_loaded_at" else c)
+        for c in good_df.columns
+    )
+    wh.execute(f"create or replace table {spec.raw_schema}.{spec.table} as "
+               f"select {cols} from {spec.raw_schema}.{staging}")
+    wh.execute(f"drop table if exists {spec.raw_schema}.{staging}")
+    wh.write_df(bad_df.astype({c: "string" for c in bad_df.columns if c != "_row_number"}),
+                QUARANTINE_SCHEMA, spec.quarantine_table)
+    result.assert_nothing_lost()
+    if len(good_df) != result.rows_loaded or len(bad_df) != result.rows_quarantined:
+        raise AssertionError(f"{spec.system}.{spec.table}: wrote {len(good_df)} + {len(bad_df)} rows, "
+                             f"expected {result.rows_loaded} + {result.rows_quarantined}")
+    return result
+
+
+def load_table(wh: Warehouse, spec: TableSpec, landing_dir: Path) -> LoadResult:
+    if isinstance(wh, DuckDBWarehouse):
+        return load_into_duckdb(wh, spec, landing_dir)
+    return load_via_dataframes(wh, spec, landing_dir)

@@ -1,0 +1,240 @@
+"""The contract's row-level rules as DuckDB SQL: typed values plus a `_rejection_reason`.
+
+Every landing file is read by DuckDB (locally into the warehouse itself, for a
+Snowflake load into an in-memory DuckDB), so the rules are written once, in
+DuckDB's dialect, and computed for all rows in one statement instead of row by
+row in Python. A row with any reason goes to quarantine; the reason names the
+column and shows (the start of) the offending value.
+
+Choices the contract leaves open, decided here:
+- duplicate primary key: the row with the latest `updated_at`/`updated_date`
+  is kept (ties and tables without such a column: the first occurrence in the
+  file); the other copies are quarantined. Rows broken for another reason do
+  not compete for the key.
+- an integer written as `12.0` is accepted; `12.5` is not an integer.
+- timestamps with an offset are converted to UTC; without one they are UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from customer_usage.sources.contract import ColumnSpec, TableSpec
+from customer_usage.sources.landing import SourceFileError
+
+SQL_TYPES = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "float": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "json": "VARCHAR",
+}
+UPDATED_COLUMNS = ("updated_at", "updated_date")
+VALUE_PREVIEW = 40
+
+_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                  "UINTEGER", "UBIGINT", "UHUGEINT"}
+_FLOAT_TYPES = {"FLOAT", "DOUBLE", "REAL"}
+
+
+def q(name: str) -> str:
+    """Quote an identifier that came from a file header (any characters allowed)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value) -> str:
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return repr(value)
+
+
+@dataclass(frozen=True)
+class SourceColumn:
+    """A column as found in the file: its header name and DuckDB type."""
+
+    name: str
+    type: str
+
+    @property
+    def base_type(self) -> str:
+        return self.type.split("(")[0].upper()
+
+
+def _family(col: SourceColumn) -> str:
+    base = col.base_type
+    if base == "VARCHAR":
+        return "text"
+    if base in _INTEGER_TYPES:
+        return "integer"
+    if base in _FLOAT_TYPES or base == "DECIMAL":
+        return "fractional"
+    if base in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
+        return "timestamptz"
+    if base.startswith("TIMESTAMP"):
+        return "timestamp"
+    if base in ("STRUCT", "MAP", "JSON") or col.type.endswith("[]"):
+        return "nested"
+    return base.lower()
+
+
+def typed_expression(column: ColumnSpec, source: SourceColumn, path) -> str:
+    """SQL giving the contract type from the file's value, NULL where it does not convert."""
+    s = q(source.name)
+    family = _family(source)
+    if family in ("null", '"null"'):
+        return f"CAST(NULL AS {SQL_TYPES[column.type]})"
+    if family == "text":
+        if column.type in ("string", "json"):
+            return s
+        v = f"NULLIF(TRIM({s}), '')"
+        return {
+            "integer": f"CASE WHEN regexp_full_match({v}, '[+-]?[0-9]+(\\.0*)?') THEN TRY_CAST({v} AS BIGINT) END",
+            "float": f"TRY_CAST({v} AS DOUBLE)",
+            "boolean": f"TRY_CAST({v} AS BOOLEAN)",
+            "date": f"TRY_CAST({v} AS DATE)",
+            "timestamp": f"timezone('UTC', TRY_CAST({v} AS TIMESTAMPTZ))",
+        }[column.type]
+    allowed = {
+        "string": {"integer": f"CAST({s} AS VARCHAR)", "fractional": f"CAST({s} AS VARCHAR)"},
+        "integer": {
+            "integer": f"TRY_CAST({s} AS BIGINT)",
+            "fractional": f"CASE WHEN {s} = floor({s}) THEN TRY_CAST({s} AS BIGINT) END",
+        },
+        "float": {"integer": f"CAST({s} AS DOUBLE)", "fractional": f"CAST({s} AS DOUBLE)"},
+        "boolean": {"boolean": s},
+        "date": {"date": s, "timestamp": f"CAST({s} AS DATE)",
+                 "timestamptz": f"CAST(timezone('UTC', {s}) AS DATE)"},
+        "timestamp": {"timestamp": f"CAST({s} AS TIMESTAMP)", "date": f"CAST({s} AS TIMESTAMP)",
+                      "timestamptz": f"timezone('UTC', {s})"},
+        "json": {"nested": f"CAST(to_json({s}) AS VARCHAR)"},
+    }[column.type]
+    if family not in allowed:
+        raise SourceFileError(
+            f"{path}: column '{column.name}' has type {source.type} in the file, "
+            f"which cannot be read as the contract's {column.type}"
+        )
+    return allowed[family]
+
+
+def raw_text(source: SourceColumn) -> str:
+    return q(source.name) if source.base_type == "VARCHAR" else f"CAST({q(source.name)} AS VARCHAR)"
+
+
+def _preview(text_sql: str) -> str:
+    return f"'''' || left({text_sql}, {VALUE_PREVIEW}) || ''''"
+
+
+def column_reasons(column: ColumnSpec, typed: str, text: str, is_pk: bool) -> list[str]:
+    """SQL expressions, each a reason string or NULL, for one contract column."""
+    name = column.name
+    reasons = []
+    if column.required:
+        label = f"null primary key {name}" if is_pk else f"missing required value in {name}"
+        reasons.append(f"CASE WHEN {text} IS NULL OR TRIM({text}) = '' THEN {lit(label)} END")
+    if column.type not in ("string", "json"):
+        reasons.append(
+            f"CASE WHEN NULLIF(TRIM({text}), '') IS NOT NULL AND {typed} IS NULL "
+            f"THEN {lit(name + ': ')} || {_preview(text)} || {lit(' is not a valid ' + column.type)} END"
+        )
+    if column.accepted is not None:
+        values = ", ".join(lit(v) for v in column.accepted)
+        shown = ", ".join(str(v) for v in column.accepted)
+        reasons.append(
+            f"CASE WHEN {typed} IS NOT NULL AND {typed} NOT IN ({values}) "
+            f"THEN {lit(name + ': ')} || {_preview(f'CAST({typed} AS VARCHAR)')} || {lit(' is not one of ' + shown)} END"
+        )
+    if column.min is not None:
+        reasons.append(
+            f"CASE WHEN {typed} < {column.min!r} THEN {lit(name + ': ')} || CAST({typed} AS VARCHAR) "
+            f"|| {lit(f' is below the minimum {column.min}')} END"
+        )
+    if column.type == "json":
+        reasons.append(f"CASE WHEN {typed} IS NOT NULL AND NOT json_valid({typed}) THEN {lit(name + ': malformed JSON')} END")
+        if column.json_object:
+            kind = f"CASE WHEN json_valid({typed}) THEN json_type({typed}) END"
+            reasons.append(
+                f"CASE WHEN {kind} <> 'OBJECT' THEN {lit(name + ': JSON ')} || lower({kind}) "
+                f"|| ' where an object is required' END"
+            )
+    return reasons
+
+
+class TableRules:
+    """The classify statement for one table, given the columns found in its file."""
+
+    def __init__(self, spec: TableSpec, source_columns: list[SourceColumn], path):
+        self.spec = spec
+        self.path = path
+        by_name = {c.name.lower(): c for c in source_columns}
+        missing = [c.name for c in spec.columns if c.name not in by_name]
+        if missing:
+            raise SourceFileError(
+                f"{path}: missing required column{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(repr(m) for m in missing)} for {spec.system}.{spec.table} "
+                f"(the contract requires: {', '.join(spec.column_names)})"
+            )
+        self.sources = {c.name: by_name[c.name] for c in spec.columns}
+        contract = set(spec.column_names)
+        self.extra = [c for c in source_columns if c.name.lower() not in contract
+                      and not c.name.lower().startswith("_")]
+        self.typed = {c.name: typed_expression(c, self.sources[c.name], path) for c in spec.columns}
+
+    @property
+    def updated_column(self) -> str | None:
+        return next((c for c in UPDATED_COLUMNS if c in self.spec.column_names), None)
+
+    def classify_sql(self, relation: str) -> str:
+        """One row per file row: `_t_<col>` typed values, raw columns, `_rejection_reason`."""
+        spec = self.spec
+        typed_cols = ",\n    ".join(f"{expr} AS {q('_t_' + name)}" for name, expr in self.typed.items())
+        reasons = []
+        for column in spec.columns:
+            reasons += column_reasons(
+                column, q("_t_" + column.name), raw_text(self.sources[column.name]),
+                column.name in spec.primary_key,
+            )
+        row_reason = "NULLIF(concat_ws('; ', " + ", ".join(reasons) + "), '')"
+        if spec.primary_key:
+            pk = ", ".join(q("_t_" + c) for c in spec.primary_key)
+            updated = self.updated_column
+            order = (f"{q('_t_' + updated)} DESC NULLS LAST, _row_number" if updated else "_row_number")
+            kept = f"the latest {updated}" if updated else "the first occurrence in the file"
+            key_text = " || ', ' || ".join(
+                f"{lit(c + '=')} || CAST({q('_t_' + c)} AS VARCHAR)" for c in spec.primary_key
+            )
+            duplicate = (
+                f"CASE WHEN _row_reason IS NULL AND row_number() OVER "
+                f"(PARTITION BY _row_reason IS NULL, {pk} ORDER BY {order}) > 1 "
+                f"THEN 'duplicate primary key ' || {key_text} || {lit(' (kept the row with ' + kept + ')')} END"
+            )
+        else:
+            duplicate = "CAST(NULL AS VARCHAR)"
+        return f"""
+with numbered as (
+    select *, row_number() over () as _row_number from {relation}
+),
+typed as (
+    select numbered.*,
+    {typed_cols}
+    from numbered
+),
+reasoned as (
+    select typed.*, {row_reason} as _row_reason from typed
+)
+select reasoned.*, coalesce(_row_reason, {duplicate}) as _rejection_reason
+from reasoned
+"""
+
+    def raw_select(self) -> str:
+        """Columns of the loaded table: contract columns typed, extra columns as read."""
+        cols = [f"CAST({q('_t_' + c.name)} AS {SQL_TYPES[c.type]}) AS {q(c.name)}" for c in self.spec.columns]
+        cols += [f"{q(c.name)} AS {q(c.name.lower())}" for c in self.extra]
+        return ", ".join(cols)
+
+    def quarantine_select(self) -> str:
+        """Columns of the quarantine table: every file column as text, as it was read."""
+        cols = [f"{raw_text(self.sources[c.name])} AS {q(c.name)}" for c in self.spec.columns]
+        cols += [f"{raw_text(c)} AS {q(c.name.lower())}" for c in self.extra]
+        return ", ".join(cols)

@@ -1,0 +1,169 @@
+"""Declarative automation on stand-in assets: what gets requested after a source load."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+import pytest
+
+from customer_usage_tests.automation import standins
+from customer_usage_tests.automation.standins import ALL_ASSETS, DOWNSTREAM_ASSETS
+
+STG = dg.AssetKey(["staging", "stg_zuora__account"])
+DIM = dg.AssetKey(["marts", "dim_subscription"])
+MART = dg.AssetKey(["marts", "mart_monthly"])
+OPEN_MONTH = dt.date.today().replace(day=1).isoformat()
+
+
+class Automation:
+    """An instance plus the automation cursor, evaluated tick by tick like the daemon."""
+
+    def __init__(self):
+        self.instance = dg.DagsterInstance.ephemeral()
+        self.cursor = None
+        self.defs = dg.Definitions(assets=ALL_ASSETS)
+
+    def evaluate(self, when: dt.datetime | None = None):
+        result = dg.evaluate_automation_conditions(
+            defs=self.defs, instance=self.instance, cursor=self.cursor, evaluation_time=when
+        )
+        self.cursor = result.cursor
+        return result
+
+    def load(self, *sources: tuple[str, str]) -> bool:
+        """A source run, as the arrival sensor would launch it (checks included)."""
+        result = dg.materialize(
+            ALL_ASSETS, instance=self.instance,
+            selection=[dg.AssetKey(list(s)) for s in sources], raise_on_error=False,
+        )
+        return result.success
+
+    def run_requested(self, result) -> None:
+        """Execute what the tick requested (unpartitioned, then the requested month)."""
+        plain = [k for k in (STG, DIM) if result.get_num_requested(k)]
+        if plain:
+            assert dg.materialize(ALL_ASSETS, instance=self.instance, selection=plain).success
+        for partition in result.get_requested_partitions(MART):
+            # recorded rather than executed: the month tests run ahead of the wall clock,
+            # where the partition does not exist yet for an executor
+            self.instance.report_runless_asset_event(dg.AssetMaterialization(MART, partition=partition))
+
+
+def requested(result) -> dict[str, int]:
+    return {k.path[-1]: result.get_num_requested(k) for k in (STG, DIM, MART) if result.get_num_requested(k)}
+
+
+@pytest.fixture
+def auto():
+    standins.FAILING_CHECKS.clear()
+    automation = Automation()
+    # The sensor's first tick, before any data: eager() only acts on changes after it.
+    assert automation.evaluate().total_requested == 0
+    yield automation
+    standins.FAILING_CHECKS.clear()
+
+
+def test_source_load_requests_each_downstream_model_once(auto):
+    assert auto.evaluate().total_requested == 0  # sources missing: nothing to build yet
+    assert auto.load(*standins.SOURCES)
+    result = auto.evaluate()
+    # four parents changed, yet every model is requested once
+    assert requested(result) == {"stg_zuora__account": 1, "dim_subscription": 1}
+    auto.run_requested(result)
+    # an unpartitioned parent and a monthly child cannot share a run: the mart follows
+    # on the next tick, for the open month only
+    result = auto.evaluate()
+    assert requested(result) == {"mart_monthly": 1}
+    assert result.get_requested_partitions(MART) == {OPEN_MONTH}
+    auto.run_requested(result)
+    assert auto.evaluate().total_requested == 0  # handled: no second request
+    assert auto.evaluate().total_requested == 0
+
+
+def settle(auto: Automation, when: dt.datetime | None = None) -> None:
+    """Run what the automation requests until it requests nothing."""
+    for _ in range(5):
+        result = auto.evaluate(when)
+        if not result.total_requested:
+            return
+        auto.run_requested(result)
+    raise AssertionError("automation did not settle")
+
+
+def test_only_what_depends_on_the_changed_table_rebuilds(auto):
+    auto.load(*standins.SOURCES)
+    settle(auto)
+    auto.load(("version_db", "usage_data"))
+    result = auto.evaluate()
+    assert requested(result) == {"mart_monthly": 1}
+    auto.run_requested(result)
+    auto.load(("sfdc", "account"), ("zuora", "subscription"))
+    result = auto.evaluate()
+    assert requested(result) == {"dim_subscription": 1}
+    auto.run_requested(result)
+    assert requested(auto.evaluate()) == {"mart_monthly": 1}
+
+
+def test_failing_blocking_check_upstream_requests_nothing(auto):
+    auto.load(*standins.SOURCES)
+    settle(auto)
+    standins.FAILING_CHECKS[("zuora", "account")] = dg.AssetCheckSeverity.ERROR
+    assert not auto.load(("zuora", "account"))  # the blocking check fails the run
+    assert auto.evaluate().total_requested == 0
+    assert auto.evaluate().total_requested == 0
+    # once the table loads cleanly again the change flows downstream, once
+    standins.FAILING_CHECKS.clear()
+    assert auto.load(("zuora", "account"))
+    assert requested(auto.evaluate()) == {"stg_zuora__account": 1, "dim_subscription": 1}
+
+
+def test_a_failing_check_on_one_parent_blocks_a_model_with_several(auto):
+    auto.load(*standins.SOURCES)
+    settle(auto)
+    standins.FAILING_CHECKS[("sfdc", "account")] = dg.AssetCheckSeverity.ERROR
+    auto.load(("sfdc", "account"))
+    auto.load(("zuora", "subscription"))  # a clean change on another parent of the same model
+    assert requested(auto.evaluate()) == {}
+
+
+def test_a_warning_from_a_blocking_check_does_not_block(auto):
+    """WARN stops nothing in a run (only ERROR does), so automation does not stop either."""
+    auto.load(*standins.SOURCES)
+    settle(auto)
+    standins.FAILING_CHECKS[("zuora", "account")] = dg.AssetCheckSeverity.WARN
+    auto.load(("zuora", "account"))
+    assert requested(auto.evaluate()) == {"stg_zuora__account": 1, "dim_subscription": 1}
+
+
+def test_a_closed_month_is_finalised_once(auto):
+    auto.load(*standins.SOURCES)
+    settle(auto)
+    # December starts: the open month becomes 2026-12; November is built once, on the 2nd
+    first_of_december = dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.timezone.utc)
+    result = auto.evaluate(first_of_december)
+    assert "2026-11-01" not in result.get_requested_partitions(MART)
+    auto.run_requested(result)
+    second = dt.datetime(2026, 12, 2, 4, 0, tzinfo=dt.timezone.utc)
+    result = auto.evaluate(second)
+    assert result.get_requested_partitions(MART) == {"2026-11-01"}
+    assert requested(result) == {"mart_monthly": 1}
+    auto.run_requested(result)
+    assert auto.evaluate(second + dt.timedelta(minutes=1)).total_requested == 0
+    assert auto.evaluate(second + dt.timedelta(days=3)).total_requested == 0
+
+
+def test_every_downstream_standin_uses_the_shared_condition():
+    labels = {a.key: a.automation_conditions_by_key[a.key].get_label() for a in DOWNSTREAM_ASSETS}
+    assert set(labels.values()) == {"customer_usage_refresh"}
+
+
+@pytest.mark.parametrize("closed_month", ["2027-02-01", "2027-07-01", "2027-12-01"])
+def test_month_close_picks_exactly_the_previous_month(auto, closed_month):
+    start = dt.datetime.fromisoformat(closed_month).replace(day=10, tzinfo=dt.timezone.utc)
+    auto.load(*standins.SOURCES)
+    settle(auto, start)
+    next_month = (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    settle(auto, next_month + dt.timedelta(hours=1))  # the new open month is created
+    result = auto.evaluate(next_month + dt.timedelta(days=1, hours=4))
+    assert result.get_requested_partitions(MART) == {closed_month}

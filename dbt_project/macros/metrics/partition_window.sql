@@ -1,0 +1,38 @@
+{#- Monthly partitions (customer_usage/dbt/assets.py passes the Dagster partition
+    window as vars `partition_start` / `partition_end`, end exclusive). A
+    partition run builds exactly the months of its window, also when the table
+    does not exist yet (it then holds just those months, as Dagster's partition
+    status says). A run without the vars (plain `dbt build`) or with
+    --full-refresh builds every month. -#}
+
+{% macro is_partition_run() -%}
+    {{ return(var('partition_start', none) is not none
+              and var('partition_end', none) is not none
+              and not flags.FULL_REFRESH) }}
+{%- endmacro %}
+
+{#- A predicate keeping the rows of the window (`1 = 1` when not a partition run). -#}
+{% macro in_partition_window(column) -%}
+    {%- if is_partition_run() -%}
+        {{ column }} >= cast('{{ var("partition_start") }}' as date)
+        and {{ column }} < cast('{{ var("partition_end") }}' as date)
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- pre_hook of the monthly models: empty the window's months before delete+insert
+    adds them back, so a month that lost all its rows upstream is emptied too
+    (delete+insert alone only replaces the months present in the new batch). -#}
+{% macro delete_partition_window(column) -%}
+    {%- if is_incremental() and is_partition_run() -%}
+        delete from {{ this }} where {{ in_partition_window(column) }}
+    {%- else -%}
+        select 1 as nothing_to_delete
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The first day of the month of a date or timestamp, as a date. -#}
+{% macro month_of(expression) -%}
+    cast({{ dbt.date_trunc('month', expression) }} as date)
+{%- endmacro %}

@@ -1,0 +1,174 @@
+-- Paid-user usage per month (data-contract §3, §4 "Monthly mart rows", §5): one
+-- row per snapshot_month x paid subscription lineage x (ultimate-parent
+-- namespace for GitLab.com | installation uuid + hostname for Self-Managed).
+--   * Self-Managed: one row per installation whose latest ping of the month maps
+--     to the lineage; a lineage-month without such a ping keeps one row with NULL
+--     uuid, hostname and ping columns (is_data_in_subscription_month false).
+--   * GitLab.com: one row per lineage-month for its namespace, metrics at the
+--     month's latest ping_date per metric; seats only in the AS_OF month.
+--   * Wave-1 seat columns by data-contract §5; wave-2 columns generated from the
+--     metric catalog (models/metric_catalog.yml), `-1` and absent -> NULL.
+-- Monthly partitioned by snapshot_month; is_latest_data is kept right across
+-- partition runs by the post_hook.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='snapshot_month',
+        tags=['monthly'],
+        pre_hook="{{ delete_partition_window('snapshot_month') }}",
+        post_hook="{{ refresh_is_latest_data() }}",
+    )
+}}
+{%- set metrics = metric_catalog(source='service_ping') %}
+
+with subscription_months as (
+    select *
+    from {{ ref('int_subscription_months') }}
+    where {{ in_partition_window('snapshot_month') }}
+),
+
+-- the mart's grain is uuid + hostname: should two installations (host_id) share
+-- both, the later ping of the month wins
+installation_pings as (
+    select *
+    from {{ ref('int_ping_latest') }}
+    where {{ in_partition_window('ping_month') }}
+    qualify row_number() over (
+        partition by dim_subscription_id_original, ping_month, uuid, hostname
+        order by ping_created_at desc, dim_ping_id desc
+    ) = 1
+),
+
+namespace_metrics as (
+    select *
+    from {{ ref('int_namespace_metrics') }}
+    where {{ in_partition_window('snapshot_month') }}
+),
+
+namespace_seats as (
+    select
+        dim_namespace_id,
+        gitlab_plan_name,
+        seats,
+        seats_in_use,
+        max_seats_used
+    from {{ ref('dim_namespace') }}
+),
+
+self_managed as (
+    select
+        subscription_months.*,
+        cast(null as {{ dbt.type_string() }}) as gitlab_plan_name,
+        installation_pings.dim_installation_id,
+        installation_pings.uuid,
+        installation_pings.hostname,
+        installation_pings.dim_ping_id,
+        installation_pings.ping_created_at,
+        installation_pings.dim_ping_id is not null as is_data_in_subscription_month,
+        coalesce(subscription_months.zuora_licensed_seats, installation_pings.license_user_count) as license_user_count,
+        case
+            when subscription_months.zuora_licensed_seats is not null then 'zuora'
+            when installation_pings.license_user_count is not null then 'ping'
+        end as license_user_count_source,
+        installation_pings.license_billable_users as billable_user_count,
+        installation_pings.active_user_count,
+        installation_pings.historical_max_users as max_historical_user_count
+        {%- for metric in metrics %},
+        installation_pings.{{ metric.column }}
+        {%- endfor %}
+    from subscription_months
+    left join installation_pings
+        on installation_pings.dim_subscription_id_original = subscription_months.dim_subscription_id_original
+        and installation_pings.ping_month = subscription_months.snapshot_month
+    where subscription_months.deployment_type is distinct from 'GitLab.com'
+),
+
+gitlab_com as (
+    select
+        subscription_months.*,
+        namespace_seats.gitlab_plan_name,
+        cast(null as {{ dbt.type_string() }}) as dim_installation_id,
+        cast(null as {{ dbt.type_string() }}) as uuid,
+        cast(null as {{ dbt.type_string() }}) as hostname,
+        cast(null as {{ dbt.type_bigint() }}) as dim_ping_id,
+        namespace_metrics.ping_created_at,
+        namespace_metrics.dim_namespace_id is not null as is_data_in_subscription_month,
+        coalesce(
+            subscription_months.zuora_licensed_seats,
+            case when subscription_months.is_as_of_month then namespace_seats.seats end
+        ) as license_user_count,
+        case
+            when subscription_months.zuora_licensed_seats is not null then 'zuora'
+            when subscription_months.is_as_of_month and namespace_seats.seats is not null then 'gitlab_subscriptions'
+        end as license_user_count_source,
+        case when subscription_months.is_as_of_month then namespace_seats.seats_in_use end as billable_user_count,
+        cast(null as {{ dbt.type_bigint() }}) as active_user_count,
+        case when subscription_months.is_as_of_month then namespace_seats.max_seats_used end as max_historical_user_count
+        {%- for metric in metrics %},
+        namespace_metrics.{{ metric.column }}
+        {%- endfor %}
+    from subscription_months
+    left join namespace_metrics
+        on namespace_metrics.dim_namespace_id = subscription_months.dim_namespace_id
+        and namespace_metrics.snapshot_month = subscription_months.snapshot_month
+    left join namespace_seats
+        on namespace_seats.dim_namespace_id = subscription_months.dim_namespace_id
+    where subscription_months.deployment_type = 'GitLab.com'
+),
+
+unioned as (
+    select * from self_managed
+    union all
+    select * from gitlab_com
+),
+
+keyed as (
+    select
+        {{ hash_key(['snapshot_month', 'dim_subscription_id_original', 'dim_namespace_id', 'uuid', 'hostname']) }}
+            as primary_key,
+        {{ hash_key(['dim_subscription_id_original', 'dim_namespace_id', 'uuid', 'hostname']) }}
+            as usage_series_id,
+        unioned.*
+    from unioned
+)
+
+select
+    primary_key,
+    snapshot_month,
+    dim_subscription_id,
+    dim_subscription_id_original,
+    subscription_name,
+    subscription_status,
+    deployment_type,
+    product_tier,
+    gitlab_plan_name,
+    dim_namespace_id,
+    uuid,
+    hostname,
+    dim_installation_id,
+    dim_billing_account_id,
+    dim_crm_account_id,
+    dim_ping_id,
+    ping_created_at,
+    -- wave 1: seats
+    license_user_count,
+    license_user_count_source,
+    billable_user_count,
+    active_user_count,
+    max_historical_user_count,
+    cast(billable_user_count as {{ dbt.type_float() }})
+        / nullif(cast(license_user_count as {{ dbt.type_float() }}), 0) as license_utilization,
+    -- wave 2+: telemetry, from the metric catalog
+    {%- for metric in metrics %}
+    {{ metric.column }},
+    {%- endfor %}
+    is_data_in_subscription_month,
+    coalesce(
+        is_data_in_subscription_month
+        and snapshot_month = max(case when is_data_in_subscription_month then snapshot_month end)
+            over (partition by usage_series_id),
+        false
+    ) as is_latest_data,
+    usage_series_id
+from keyed

@@ -1,0 +1,9 @@
+with source as (
+    select * from {{ source('zuora', 'product') }}
+)
+
+select
+    id,
+    name,
+    sku
+from source
