@@ -120,13 +120,29 @@ def _step_seconds(instance, run_id: str) -> dict[str, float]:
     return seconds
 
 
-def _dbt_step_keys(defs) -> set[str]:
-    """Steps that run dbt: the ops of the `@dbt_assets` definitions."""
-    keys = set()
+def _error_text(error, limit: int = 1500) -> str:
+    """The error and its causes, innermost last: the wrapper alone names no reason."""
+    parts = []
+    while error is not None:
+        parts.append(error.message.strip())
+        error = error.cause
+    return " <- ".join(parts)[-limit:]
+
+
+def _dbt_op_names(defs) -> set[str]:
+    """Ops of the `@dbt_assets` definitions (they carry the dbt manifest in their metadata)."""
+    names = set()
     for assets_def in defs.resolve_asset_graph().assets_defs:
-        if "dbt" in (assets_def.op.tags.get("dagster/compute_kind") or "") or "dbt" in assets_def.op.name:
-            keys.add(assets_def.op.name)
-    return keys
+        if any(key.startswith("dagster_dbt/") or key.startswith("dagster-dbt/")
+               for spec in assets_def.specs for key in spec.metadata):
+            names.add(assets_def.op.name)
+    return names
+
+
+def _is_dbt_step(step_key: str, op_names: set[str]) -> bool:
+    """Dagster may split one dbt op into several steps (`<op>_1`, `<op>_2`) around Python assets."""
+    return any(step_key == op or (step_key.startswith(op + "_") and step_key[len(op) + 1:].isdigit())
+               for op in op_names)
 
 
 def run_pipeline(settings: Settings, env: dict[str, str]) -> dict[str, float]:
@@ -140,11 +156,12 @@ def run_pipeline(settings: Settings, env: dict[str, str]) -> dict[str, float]:
         result = materialize_everything(settings, instance)
         total = time.perf_counter() - started
         if not result.success:
-            failed = [e.step_key for e in result.all_events if e.is_step_failure]
-            raise BenchmarkError(f"the Dagster run failed in steps {failed}")
+            failures = [f"{e.step_key}: {_error_text(e.step_failure_data.error)}" for e in result.all_events
+                        if e.is_step_failure]
+            raise BenchmarkError("the Dagster run failed:\n" + "\n".join(failures))
         steps = _step_seconds(instance, result.run_id)
-        dbt_steps = _dbt_step_keys(build_definitions(settings))
-    dbt_seconds = sum(s for key, s in steps.items() if key in dbt_steps)
+        dbt_ops = _dbt_op_names(build_definitions(settings))
+    dbt_seconds = sum(s for key, s in steps.items() if _is_dbt_step(key, dbt_ops))
     if not dbt_seconds:
         raise BenchmarkError(f"no dbt step found among the run's steps {sorted(steps)}")
     return {"total": total, "dbt": dbt_seconds, "other_steps": sum(steps.values()) - dbt_seconds, "steps": len(steps)}
@@ -253,6 +270,8 @@ def run(scale: str, workdir: Path | None = None) -> list[dict]:
         }
         with _environment(env):
             settings = Settings.from_env()
+        # dbt-duckdb does not create the file's folder, and a dbt step may run before any loader.
+        settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
         pipeline = run_pipeline(settings, env)
 
         # Same file name in separate folders: dbt-duckdb names the catalog after the file stem,

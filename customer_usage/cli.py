@@ -45,14 +45,26 @@ def _add_generate(subparsers) -> None:
     p.add_argument("--rate", type=_rate, action="append", default=[], metavar="DEFECT=RATE",
                    help="override a defect rate, e.g. --rate crm_id_15_char=0.5 (repeatable)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--verbose", "-v", action="store_true", help="print progress with elapsed time and peak memory")
     p.set_defaults(func=_run_generate)
 
 
 def _run_generate(args) -> int:
     from customer_usage.generator.core import generate
 
+    log = None
+    if args.verbose:
+        import resource
+        import time
+
+        start = time.perf_counter()
+
+        def log(message: str) -> None:
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"[{time.perf_counter() - start:6.1f}s, peak {peak:,.0f} MiB] {message}", file=sys.stderr, flush=True)
+
     result = generate(args.out, scale=args.scale, seed=args.seed, as_of=args.as_of,
-                      truth_dir=args.truth_dir, rates=dict(args.rate))
+                      truth_dir=args.truth_dir, rates=dict(args.rate), log=log)
     if args.json:
         print(json.dumps({"landing_dir": str(result.landing_dir), "truth_dir": str(result.truth_dir),
                           "seconds": round(result.seconds, 2), "row_counts": result.row_counts}, indent=2))

@@ -15,6 +15,9 @@ import datetime as dt
 import dagster as dg
 from dagster._core.asset_graph_view.entity_subset import EntitySubset
 from dagster._core.definitions.declarative_automation.automation_context import AutomationContext
+from dagster._core.definitions.declarative_automation.operators.boolean_operators import (
+    OrAutomationCondition,
+)
 from dagster._core.definitions.declarative_automation.operands.subset_automation_condition import (
     SubsetAutomationCondition,
 )
@@ -60,6 +63,10 @@ class BlockingCheckNotErrored(SubsetAutomationCondition[dg.AssetCheckKey]):
         self, context: AutomationContext[dg.AssetCheckKey]
     ) -> EntitySubset[dg.AssetCheckKey]:
         view = context.asset_graph_view
+        if _asset_joins_the_run(context):
+            # its check is requested with it (`check_runs_with_its_asset`) and, being
+            # blocking, stops the run before the child if it errors
+            return view.get_full_subset(key=context.key)
         if view.asset_graph.get(context.key.asset_key).partitions_def is not None:
             return await view.compute_subset_with_status(
                 key=context.key, status=AssetCheckExecutionResolvedStatus.SUCCEEDED,
@@ -74,6 +81,28 @@ class BlockingCheckNotErrored(SubsetAutomationCondition[dg.AssetCheckKey]):
         if status == AssetCheckExecutionResolvedStatus.FAILED and _severity(latest) == dg.AssetCheckSeverity.WARN:
             return view.get_full_subset(key=context.key)
         return view.get_empty_subset(key=context.key)
+
+
+def _asset_joins_the_run(context: AutomationContext[dg.AssetCheckKey]) -> bool:
+    """The check's asset is requested on this tick, in a run the evaluated asset can share.
+
+    Looked up on the asset rather than on the check because a check that also
+    reads another table (`relationships` tests) is evaluated after that table,
+    which may come after the child being evaluated now.
+    """
+    from dagster._core.definitions.assets.graph.asset_graph import executable_in_same_run
+
+    asset_key = context.key.asset_key
+    requested = context.request_subsets_by_key.get(asset_key)
+    return bool(
+        requested is not None
+        and not requested.is_empty
+        and executable_in_same_run(
+            asset_graph=context.asset_graph_view.asset_graph,
+            child_key=context.root_context.key,
+            parent_key=asset_key,
+        )
+    )
 
 
 def _severity(execution: AssetCheckExecutionRecord) -> dg.AssetCheckSeverity | None:
@@ -106,6 +135,25 @@ def refresh_on_upstream_change() -> dg.AutomationCondition:
     ).with_label("refresh_on_upstream_change")
 
 
+def build_when_missing() -> dg.AutomationCondition:
+    """Never built yet (open month, for monthly assets) and everything upstream is there.
+
+    `eager()` only reacts to changes after the sensor's first evaluation, so on a
+    fresh warehouse a model whose parents were already loaded would wait for
+    their next change. This builds it once its parents exist. A failed build is
+    not retried in a loop: the next upstream change (or a manual run) retries it.
+    """
+    return (
+        dg.AutomationCondition.in_latest_time_window()
+        & dg.AutomationCondition.missing()
+        & ~dg.AutomationCondition.any_deps_missing()
+        & ~dg.AutomationCondition.any_deps_in_progress()
+        & ~dg.AutomationCondition.in_progress()
+        & ~dg.AutomationCondition.execution_failed()
+        & all_deps_blocking_checks_not_errored()
+    ).with_label("build_when_missing")
+
+
 def finalise_closed_month() -> dg.AutomationCondition:
     """The month that just closed is rebuilt once, after MONTH_CLOSE_CRON.
 
@@ -127,13 +175,49 @@ def finalise_closed_month() -> dg.AutomationCondition:
     ).with_label("finalise_closed_month")
 
 
+class _EvaluatedInUserCode(OrAutomationCondition):
+    """A plain OR, under a class name serdes does not know.
+
+    `BlockingCheckNotErrored` cannot be serialized, but `all_checks_match` hides
+    its operand from `is_serializable`, so Dagster would try to ship the whole
+    condition to the daemon and the UI and fail to load the code location. Being
+    unknown to serdes, this class makes Dagster ship only the condition's
+    snapshot (for the UI); the automation sensor evaluates it in the code server
+    (`use_user_code_server=True`).
+    """
+
+
 def downstream_condition() -> dg.AutomationCondition:
     """The condition for every dbt model and Python asset downstream of the sources.
 
     Not for source assets (new data starts the chain) and not for exports (the
     export sensor sends them when the mart refreshed).
     """
-    return (refresh_on_upstream_change() | finalise_closed_month()).with_label("customer_usage_refresh")
+    return _EvaluatedInUserCode(
+        operands=[refresh_on_upstream_change(), build_when_missing(), finalise_closed_month()]
+    ).with_label("customer_usage_refresh")
+
+
+def check_runs_with_its_asset() -> dg.AutomationCondition:
+    """For checks of subsettable multi-assets (dbt tests): requested whenever their asset is.
+
+    Automation requests assets, and a dbt test is a separate, subsettable check:
+    without a condition of its own it would not join its model's run, its result
+    would then be missing for the new build, and the gate above would hold every
+    child back until a later tick, one layer per run.
+    """
+    return dg.AutomationCondition.any_deps_match(dg.AutomationCondition.will_be_requested()).with_label(
+        "runs_with_its_asset"
+    )
+
+
+def check_condition() -> dg.AutomationCondition:
+    """For Python asset checks that read other tables too (`additional_deps`, e.g. coverage).
+
+    Runs with its asset, and again when one of the other tables it reads changed,
+    so its result describes the current join; once per change.
+    """
+    return dg.AutomationCondition.eager().with_label("check_refresh_on_change")
 
 
 def mart_freshness_policy() -> dg.FreshnessPolicy:

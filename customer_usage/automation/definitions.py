@@ -14,6 +14,8 @@ See docs/operations.md for the operator's view.
 
 from __future__ import annotations
 
+import warnings
+
 import dagster as dg
 
 from customer_usage.automation.arrival import build_arrival_sensor
@@ -37,7 +39,9 @@ def writer_tags(settings: Settings) -> dict[str, str]:
 
 def source_selection(observable: bool = False) -> dg.AssetSelection:
     """The source assets: groups named after the six systems (keys `[system, table]`)."""
-    return dg.AssetSelection.groups(*SYSTEMS, include_sources=observable)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)  # include_sources: beta, used as documented
+        return dg.AssetSelection.groups(*SYSTEMS, include_sources=observable)
 
 
 def build_automation_defs(settings: Settings) -> dg.Definitions:
@@ -64,16 +68,19 @@ def build_automation_defs(settings: Settings) -> dg.Definitions:
         observe_job = build_observation_job(source_selection(observable=True), tags)
         jobs.append(observe_job)
         schedules.append(build_observation_schedule(observe_job))
-    automation_sensor = dg.AutomationConditionSensorDefinition(
-        AUTOMATION_SENSOR_NAME,
-        target=dg.AssetSelection.all(),
-        run_tags={**tags, "customer_usage/trigger": "automation"},
-        default_status=dg.DefaultSensorStatus.RUNNING,
-        minimum_interval_seconds=AUTOMATION_INTERVAL_SECONDS,
-        # evaluated in the code server: our condition has a custom operand (WARN-tolerant check gate)
-        use_user_code_server=True,
-        description="Rebuilds models and assets after their upstreams changed (declarative automation).",
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)  # use_user_code_server: beta, needed (below)
+        automation_sensor = dg.AutomationConditionSensorDefinition(
+            AUTOMATION_SENSOR_NAME,
+            target=dg.AssetSelection.all(),
+            run_tags={**tags, "customer_usage/trigger": "automation"},
+            default_status=dg.DefaultSensorStatus.RUNNING,
+            minimum_interval_seconds=AUTOMATION_INTERVAL_SECONDS,
+            # evaluated in the code server: our condition has a custom operand (the
+            # WARN-tolerant check gate) that the daemon's own evaluator cannot load
+            use_user_code_server=True,
+            description="Rebuilds models and assets after their upstreams changed (declarative automation).",
+        )
     sensors.append(automation_sensor)
     schedules.append(
         build_safety_net_schedule(refresh_job, settings.landing_dir if settings.is_local else None, tags)

@@ -30,7 +30,29 @@ def _has_tag(manifest_path, tag: str) -> bool:
 
 def _stream(invocation: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[str]):
     """Stream events with row counts and column schema/lineage attached to each model."""
-    yield from dbt.cli(args, context=invocation).stream().fetch_row_counts().fetch_column_metadata()
+    try:
+        yield from dbt.cli(args, context=invocation).stream().fetch_row_counts().fetch_column_metadata()
+    finally:
+        _release_dbt_duckdb()
+
+
+def _release_dbt_duckdb() -> None:
+    """Close the DuckDB file that row-count/column metadata opened in this process.
+
+    dbt-duckdb caches its connection for the life of the process, with its own
+    settings; any later step of the same (in-process) run that opens the file
+    (loaders, checks, exports, the next dbt step) then fails with "Can't open a
+    connection to same database file with a different configuration".
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:
+        return
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+    if env is not None:
+        env.close()
 
 
 def dbt_cli_resource(project: DbtProject, settings: Settings) -> DbtCliResource:

@@ -10,7 +10,11 @@ from typing import Any, Mapping
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-from customer_usage.automation.conditions import downstream_condition, mart_freshness_policy
+from customer_usage.automation.conditions import (
+    check_runs_with_its_asset,
+    downstream_condition,
+    mart_freshness_policy,
+)
 
 LAYERS = ("staging", "intermediate", "marts", "exports")
 
@@ -45,6 +49,13 @@ class CustomerUsageTranslator(DagsterDbtTranslator):
         if self.get_group_name(dbt_resource_props) == "exports":
             return None
         return downstream_condition()
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project) -> dg.AssetCheckSpec | None:
+        """dbt tests run in their model's automated run (see `check_runs_with_its_asset`)."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or asset_spec.automation_condition is None:
+            return spec
+        return spec._replace(automation_condition=check_runs_with_its_asset())
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> dg.AssetSpec:
         """Marts carry a freshness policy, so the UI shows which ones are late."""

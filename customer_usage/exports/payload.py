@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
-import json
 import math
 import re
 from typing import Any, Iterable
@@ -54,31 +53,66 @@ def normalise(value: Any) -> Any:
 
 def _column_values(series: pd.Series, is_date: bool) -> list[Any]:
     """A column's values in normalised form, vectorised for the common dtypes."""
-    kind = series.dtype.kind
+    dtype = series.dtype
+    kind = dtype.kind
     if kind == "M":
         text = series.dt.strftime("%Y-%m-%d" if is_date else "%Y-%m-%dT%H:%M:%S")
         return text.astype(object).where(series.notna(), None).tolist()
-    if kind in "iub" and not isinstance(series.dtype, pd.api.extensions.ExtensionDtype):
+    if isinstance(dtype, (pd.Int64Dtype, pd.Int32Dtype, pd.Int16Dtype, pd.Int8Dtype, pd.BooleanDtype)):
+        return series.astype(object).where(series.notna(), None).tolist()  # Python int/bool or None
+    if kind in "iub":
         return series.tolist()  # numpy ints/bools -> Python ints/bools
+    if kind == "f":
+        array = series.to_numpy(dtype="float64")
+        missing = np.isnan(array)
+        integral = ~missing & (np.abs(array) < 2**53) & (array == np.round(array))
+        return [
+            None if m else (int(v) if i else v)
+            for v, m, i in zip(array.tolist(), missing.tolist(), integral.tolist())
+        ]
     values = series.astype(object).where(series.notna(), None).tolist()
-    return [normalise(v) for v in values]
+    return [v if v is None or v.__class__ is str else normalise(v) for v in values]
+
+
+def frame_columns(frame: pd.DataFrame, date_columns: Iterable[str] = ()) -> tuple[list[str], list[list[Any]]]:
+    """Column names (lower case) and each column's normalised values.
+
+    `date_columns` (DATE in the warehouse; DuckDB hands them over as timestamps)
+    are sent as YYYY-MM-DD.
+    """
+    columns = [str(c).lower() for c in frame.columns]
+    dates = {c.lower() for c in date_columns}
+    return columns, [_column_values(frame.iloc[:, i], columns[i] in dates) for i in range(len(columns))]
 
 
 def frame_to_records(frame: pd.DataFrame, date_columns: Iterable[str] = ()) -> list[dict[str, Any]]:
-    """Records of normalised values; `date_columns` (DATE in the warehouse) are sent as YYYY-MM-DD."""
-    columns = [str(c).lower() for c in frame.columns]
-    dates = {c.lower() for c in date_columns}
-    values = [_column_values(frame.iloc[:, i], columns[i] in dates) for i in range(len(columns))]
+    columns, values = frame_columns(frame, date_columns)
     return [dict(zip(columns, row)) for row in zip(*values)]
 
 
+def row_hasher(fields: list[str]):
+    """A function hashing one row (values in `fields` order) into a stable digest.
+
+    The digest covers the field names too, so renaming a destination field resends
+    every row once; values are normalised Python primitives, whose repr is stable.
+    """
+    order = sorted(range(len(fields)), key=lambda i: fields[i])
+    prefix = repr([fields[i] for i in order]).encode("utf-8")
+
+    def digest(row: tuple) -> str:
+        text = repr([row[i] for i in order]).encode("utf-8")
+        return hashlib.md5(prefix + text, usedforsecurity=False).hexdigest()
+
+    return digest
+
+
 def content_hash(record: dict[str, Any]) -> str:
-    """Stable digest of a record's content (field order does not matter)."""
-    text = json.dumps(record, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+    """Digest of one record (a dict); the same as `row_hasher` gives for its values."""
+    fields = list(record)
+    return row_hasher(fields)(tuple(record.values()))
 
 
-def check_no_pii(table: str, columns: Iterable[str], records: list[dict[str, Any]]) -> None:
+def check_no_pii(table: str, columns: list[str], values: list[list[Any]]) -> None:
     """Refuse, loudly, to export a column or value that looks like a person's data.
 
     The sync models select company-level columns only; this is the second line of
@@ -91,28 +125,25 @@ def check_no_pii(table: str, columns: Iterable[str], records: list[dict[str, Any
             f"{table}: column(s) {', '.join(bad)} look like personal data and are never exported; "
             "remove them from the sync model"
         )
-    for index, record in enumerate(records):
-        for column, value in record.items():
-            if isinstance(value, str) and EMAIL_VALUE.search(value):
+    for column, column_values in zip(columns, values):
+        for index, value in enumerate(column_values):
+            if value.__class__ is str and "@" in value and EMAIL_VALUE.search(value):
                 raise ExportDataError(
                     f"{table}: row {index} column {column} holds an e-mail address; "
                     "personal data is never exported"
                 )
 
 
-def check_keys(table: str, key_column: str, records: list[dict[str, Any]]) -> list[str]:
+def check_keys(table: str, key_column: str, key_values: list[Any]) -> list[str]:
     """The export key must be present and unique: it is the upsert key at the destination."""
-    keys: list[str] = []
-    seen: set[str] = set()
-    for index, record in enumerate(records):
-        if key_column not in record:
-            raise ExportDataError(f"{table}: key column {key_column} is missing")
-        key = record[key_column]
-        if key is None or key == "":
+    keys = ["" if k is None else str(k) for k in key_values]
+    for index, key in enumerate(keys):
+        if key == "":
             raise ExportDataError(f"{table}: row {index} has an empty {key_column}")
-        key = str(key)
-        if key in seen:
-            raise ExportDataError(f"{table}: {key_column}={key} appears more than once")
-        seen.add(key)
-        keys.append(key)
+    if len(set(keys)) != len(keys):
+        seen: set[str] = set()
+        for key in keys:
+            if key in seen:
+                raise ExportDataError(f"{table}: {key_column}={key} appears more than once")
+            seen.add(key)
     return keys

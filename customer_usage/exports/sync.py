@@ -12,13 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from customer_usage.exports.payload import (
-    ExportDataError,
-    check_keys,
-    check_no_pii,
-    content_hash,
-    frame_to_records,
-)
+from customer_usage.exports.payload import ExportDataError, check_keys, check_no_pii, frame_columns, row_hasher
 from customer_usage.exports.state import FAILED, load_state, save_state
 from customer_usage.warehouse import Warehouse, quote_ident
 
@@ -100,28 +94,30 @@ def run_export(
             f"{spec.source} does not exist: build the dbt model {spec.source_table} before exporting"
         )
     frame = warehouse.fetch_df(f"select * from {spec.source}")
-    columns = [str(c).lower() for c in frame.columns]
-    records = frame_to_records(frame, date_columns=_date_columns(warehouse, spec))
-    check_no_pii(spec.source, columns, records)
-    keys = check_keys(spec.source, spec.key_column, records)
+    columns, values = frame_columns(frame, date_columns=_date_columns(warehouse, spec))
+    del frame
+    if spec.key_column not in columns:
+        raise ExportDataError(f"{spec.source}: key column {spec.key_column} is missing")
+    check_no_pii(spec.source, columns, values)
+    keys = check_keys(spec.source, spec.key_column, values[columns.index(spec.key_column)])
 
     fields = [destination.field_name(c, spec.key_column) for c in columns]
     key_field = destination.field_name(spec.key_column, spec.key_column)
-    payloads = [dict(zip(fields, record.values())) for record in records]
-    hashes = [content_hash(p) for p in payloads]
+    digest = row_hasher(fields)
 
     previous = load_state(warehouse, spec.name)
     to_send: list[dict[str, Any]] = []
     attempted: dict[str, str] = {}
     retried = 0
-    for key, payload, digest in zip(keys, payloads, hashes):
+    for key, row in zip(keys, zip(*values)):
         before = previous.get(key)
-        if before is not None and before.status != FAILED and before.content_hash == digest:
+        row_hash = digest(row)
+        if before is not None and before.status != FAILED and before.content_hash == row_hash:
             continue
         if before is not None and before.status == FAILED:
             retried += 1
-        to_send.append(payload)
-        attempted[key] = digest
+        to_send.append(dict(zip(fields, row)))
+        attempted[key] = row_hash
 
     failures = destination.send(to_send, key_field, fields) if to_send or destination.name == "outbox" else {}
     # A destination may only reject keys it was given.
@@ -130,9 +126,9 @@ def run_export(
     return ExportResult(
         export=spec.name,
         destination=destination.name,
-        total=len(records),
+        total=len(keys),
         sent=len(attempted) - len(failures),
-        unchanged=len(records) - len(attempted),
+        unchanged=len(keys) - len(attempted),
         failed=len(failures),
         retried=retried,
         seconds=time.perf_counter() - started,

@@ -95,7 +95,8 @@ def build_subscriptions(rng: np.random.Generator, customers: pd.DataFrame, catal
                              term_start=term_end, term_end=add_months(term_end, 12), nseg=len(segments)))
             term_start = term_end
         lineages.append(dict(lineage=i, customer=int(cust_idx[i]), deployment=deployment, tier=tier, start=s,
-                             cancel=cancel, n_versions=len(vers), seats_now=seats))
+                             cancel=cancel, n_versions=len(vers), seats_now=seats,
+                             term_start_now=vers[-1]["term_start"], term_end_now=vers[-1]["term_end"]))
         for v, ver in enumerate(vers):
             end = cancel if (ver["kind"] == "Cancellation") else ver["term_end"]
             versions.append(dict(lineage=i, version=v + 1, kind=ver["kind"], created=ver["created"],
@@ -148,7 +149,6 @@ def build_subscriptions(rng: np.random.Generator, customers: pd.DataFrame, catal
         "deleted": False,
     })
 
-    ver_key = ver.set_index(["lineage", "version"])
     rp = ver[["lineage", "version", "id", "kind"]].copy()
     rp["rate_plan_id"] = ids.hex32(rng, len(rp))
     rate_plan = pd.DataFrame({
@@ -161,15 +161,17 @@ def build_subscriptions(rng: np.random.Generator, customers: pd.DataFrame, catal
         "updated_date": created_ts,
         "deleted": False,
     })
-    rp_of = rp.set_index(["lineage", "version"])["rate_plan_id"]
+    keyed = chg[["lineage", "version"]].merge(
+        pd.DataFrame({"lineage": rp["lineage"], "version": rp["version"], "rate_plan_id": rp["rate_plan_id"],
+                      "created": ver["created"]}), on=["lineage", "version"], how="left", validate="many_to_one")
     plan_name = lin_of.loc[chg["lineage"], "plan_name"].to_numpy()
     tier = lin_of.loc[chg["lineage"], "tier"].to_numpy()
     qty = chg["quantity"].to_numpy(dtype=float)
     recurring = chg["charge_type"].to_numpy() == "Recurring"
-    chg_created = pd.to_datetime(ver_key.loc[list(zip(chg["lineage"], chg["version"])), "created"].to_numpy())
+    chg_created = pd.to_datetime(keyed["created"].to_numpy())
     rate_plan_charge = pd.DataFrame({
         "id": ids.hex32(rng, len(chg)),
-        "rate_plan_id": rp_of.loc[list(zip(chg["lineage"], chg["version"]))].to_numpy(),
+        "rate_plan_id": keyed["rate_plan_id"].to_numpy(),
         "product_rate_plan_charge_id": np.where(recurring, pd.Series(plan_name).map(charge_id).to_numpy(), None),
         "name": np.where(recurring, [f"{t} - User Seats" for t in tier], "Onboarding Services"),
         "charge_type": chg["charge_type"],

@@ -25,7 +25,7 @@ class Scale:
     saas_share: float = 0.5  # share of subscription lineages on GitLab.com (the rest Self-Managed)
     trial_share: float = 0.2  # current SaaS trials per paying customer
     expired_trial_share: float = 0.3  # expired, unconverted trials per paying customer
-    chunk_installations: int = 1500  # installations per usage_data chunk (memory bound)
+    chunk_installations: int = 800  # installations per usage_data chunk (memory bound)
 
 
 SCALES: dict[str, Scale] = {

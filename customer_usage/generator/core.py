@@ -79,6 +79,7 @@ def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date
     window = history_start(as_of, HISTORY_MONTHS)
     say = log or (lambda msg: None)
     world = build_world(scale, seed, as_of, rates)
+    say("simulated customers, subscriptions, namespaces, orders and licenses")
     counts: dict[str, int] = {}
 
     for spec in load_contract():
@@ -89,6 +90,15 @@ def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date
             raise RuntimeError(f"generator has no data for contract table {key}")
         counts[key] = write_contract_table(landing, spec, world[key])
 
+    say("wrote the non-streamed landing tables")
+    # Truth that needs the big GitLab.com frames, then let those go before the ping pass.
+    tdir.mkdir(parents=True, exist_ok=True)
+    ns_truth = truth.namespaces(world)
+    write_frame(tdir / "namespaces.parquet", ns_truth)
+    for key in ("gitlab_dotcom/members", "gitlab_dotcom/users", "gitlab_dotcom/namespaces", "_personal",
+                "sfdc/account", "customers_db/customers"):
+        world.pop(key, None)
+
     # Pings, seat links and ping truth, chunk by chunk.
     inst = pings.layout(_rng(seed, 8), SCALES[scale], world, as_of, window, rates)
     lk = pings.lookups(world, window)
@@ -96,7 +106,6 @@ def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date
     sl_spec = table_spec("customers_db", "license_seat_links")
     ud = TableWriter(landing / "version_db" / "usage_data.parquet", contract_schema(ud_spec), "version_db.usage_data")
     sl = TableWriter(landing / "customers_db" / "license_seat_links.parquet", contract_schema(sl_spec), "customers_db.license_seat_links")
-    tdir.mkdir(parents=True, exist_ok=True)
     pt = None
     ping_defects = []
     for chunk in pings.chunks(seed, inst, lk, rates, SCALES[scale].chunk_installations):
@@ -114,17 +123,16 @@ def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date
     counts["customers_db/license_seat_links"] = sl.close()
     if pt is not None:
         pt.close()
-    say(f"pings: {counts['version_db/usage_data']} rows")
+    say(f"wrote {counts['version_db/usage_data']:,} pings and {counts['customers_db/license_seat_links']:,} seat links")
 
     nm_spec = table_spec("gitlab_dotcom", "namespace_ping_metrics")
     nm = TableWriter(landing / "gitlab_dotcom" / "namespace_ping_metrics.parquet", contract_schema(nm_spec), "gitlab_dotcom.namespace_ping_metrics")
     for part in saas_usage.metric_chunks(seed, world["_tops"], as_of):
         nm.write(part)
     counts["gitlab_dotcom/namespace_ping_metrics"] = nm.close()
+    say(f"wrote {counts['gitlab_dotcom/namespace_ping_metrics']:,} namespace metric values")
 
     # Ground truth of everything else.
-    ns_truth = truth.namespaces(world)
-    write_frame(tdir / "namespaces.parquet", ns_truth)
     write_frame(tdir / "orders.parquet", truth.orders(world, ns_truth))
     subs, seats = truth.subscriptions(world, as_of)
     write_frame(tdir / "subscriptions.parquet", subs, date_columns=("subscription_start_date", "subscription_end_date"))
@@ -139,6 +147,7 @@ def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date
     all_defects = pd.concat([truth.defects(world, ns_truth), *ping_defects], ignore_index=True)
     write_frame(tdir / "defects.parquet", all_defects)
 
+    say("wrote the ground truth")
     ordered = {f"{s.system}/{s.table}": counts[f"{s.system}/{s.table}"] for s in load_contract()}
     (tdir / "rates.json").write_text(json.dumps({
         "seed": seed, "scale": scale, "as_of": as_of.isoformat(), "history_start": window.isoformat(),

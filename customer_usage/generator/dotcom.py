@@ -156,8 +156,9 @@ def build_dotcom(rng: np.random.Generator, scale: Scale, lineages: pd.DataFrame,
     cancel = np.full(n_top, np.datetime64("NaT"), dtype="datetime64[D]")
     cancel[:n_paid] = pd.to_datetime(saas["cancel"]).to_numpy(dtype="datetime64[D]")
     term_end = np.full(n_top, np.datetime64("NaT"), dtype="datetime64[D]")
-    term_end[paid_now] = start[paid_now] + np.timedelta64(365, "D") * np.ceil(
-        (np.datetime64(as_of, "D") - start[paid_now] + np.timedelta64(1, "D")) / np.timedelta64(365, "D")).astype(int)
+    term_end[:n_paid] = pd.to_datetime(saas["term_end_now"]).to_numpy(dtype="datetime64[D]")
+    term_start = np.full(n_top, np.datetime64("NaT"), dtype="datetime64[D]")
+    term_start[:n_paid] = pd.to_datetime(saas["term_start_now"]).to_numpy(dtype="datetime64[D]")
     gs_updated = day_plus_seconds(np.minimum(np.where(kinds == "paid", np.where(active, start, cancel), start) + rng.integers(0, 20, n_top).astype("timedelta64[D]"),
                                              np.datetime64(as_of, "D")), rng)
     gs = pd.DataFrame({
@@ -166,7 +167,7 @@ def build_dotcom(rng: np.random.Generator, scale: Scale, lineages: pd.DataFrame,
         "seats": seats[gs_top] * paid_now[gs_top],
         "seats_in_use": in_use[gs_top],
         "max_seats_used": max_used[gs_top],
-        "start_date": _ts(np.where(kinds[gs_top] == "paid", start[gs_top], trial_start[gs_top])),
+        "start_date": _ts(np.where(paid_now[gs_top], term_start[gs_top], np.where(kinds[gs_top] == "paid", start[gs_top], trial_start[gs_top]))),
         "end_date": _ts(np.where(paid_now[gs_top], term_end[gs_top], np.where(kinds[gs_top] == "paid", cancel[gs_top], trial_end[gs_top]))),
         "trial": cur[gs_top],
         "trial_starts_on": _ts(trial_start[gs_top]),
@@ -196,7 +197,8 @@ def build_dotcom(rng: np.random.Generator, scale: Scale, lineages: pd.DataFrame,
     stale["updated_at"] = stale["updated_at"] - back
     stale["created_at"] = np.minimum(stale["created_at"], stale["updated_at"])
     stale["_stale"] = True
-    gs = pd.concat([gs, stale], ignore_index=True)
+    if len(stale):
+        gs = pd.concat([gs, stale], ignore_index=True)
     gs.insert(0, "id", np.arange(1, len(gs) + 1, dtype=np.int64))
     gs["trial"] = gs["trial"].astype(bool)
 

@@ -26,7 +26,7 @@ def _group_cumsum(values: np.ndarray, group: np.ndarray) -> np.ndarray:
     return cs - (cs[first] - values[first])
 
 
-def metric_chunks(seed: int, tops: pd.DataFrame, as_of: dt.date, chunk_namespaces: int = 5000) -> Iterator[dict]:
+def metric_chunks(seed: int, tops: pd.DataFrame, as_of: dt.date, chunk_namespaces: int = 2000) -> Iterator[dict]:
     sel = tops[((tops["kind"] == "paid") | (tops["kind"] == "trial"))].reset_index(drop=True)
     last = np.datetime64(as_of, "D") - np.timedelta64(1, "D")
     start = np.where(sel["kind"] == "trial", sel["trial_start"].to_numpy(dtype="datetime64[D]"), sel["start"].to_numpy(dtype="datetime64[D]"))

@@ -133,8 +133,7 @@ def _source_columns(con: duckdb.DuckDBPyConnection, landing: LandingFile) -> lis
     return [SourceColumn(name=row[0], type=str(row[1])) for row in described]
 
 
-def classify(con: duckdb.DuckDBPyConnection, spec: TableSpec, landing: LandingFile,
-             loaded_at: dt.datetime) -> TableRules:
+def classify(con: duckdb.DuckDBPyConnection, spec: TableSpec, landing: LandingFile) -> TableRules:
     """Read the file into temp table `_cu_classified` (typed values + `_rejection_reason`)."""
     con.execute("SET TimeZone = 'UTC'")
     columns = _source_columns(con, landing)
@@ -220,7 +219,7 @@ def _classify_into(con, spec: TableSpec, landing: LandingFile | None, loaded_at:
             f"{spec.system}/{spec.table}.csv or .parquet): loaded as an empty table"
         )
         return _empty_table_sql(spec)
-    rules = classify(con, spec, landing, loaded_at)
+    rules = classify(con, spec, landing)
     _summarise(con, spec, rules, result)
     _check_min_rows(spec, result)
     return _outputs(rules, landing, loaded_at)

@@ -13,7 +13,7 @@ import dagster as dg
 
 from customer_usage.sources.assets import column_schema, describe, freshness_policy
 from customer_usage.sources.contract import TableSpec
-from customer_usage.warehouse import Warehouse, WarehouseResource, quote_ident
+from customer_usage.warehouse import Warehouse, WarehouseResource
 
 
 def observe_table(wh: Warehouse, spec: TableSpec) -> dict:

@@ -143,5 +143,6 @@ def pandas_schema(spec: TableSpec):
         if c.json_object:
             checks.append(ppa.Check(is_object, element_wise=True, name="json_object"))
         columns[c.name] = ppa.Column(dtypes[c.type], nullable=not c.required, checks=checks,
-                                     unique=spec.primary_key == (c.name,), coerce=c.type == "date")
+                                     unique=spec.primary_key == (c.name,),
+                                     coerce=c.type not in ("string", "json"))
     return ppa.DataFrameSchema(columns, strict=False, name=f"{spec.system}.{spec.table}")

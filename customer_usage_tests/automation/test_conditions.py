@@ -11,6 +11,11 @@ from customer_usage_tests.automation import standins
 from customer_usage_tests.automation.standins import ALL_ASSETS, DOWNSTREAM_ASSETS
 
 STG = dg.AssetKey(["staging", "stg_zuora__account"])
+
+
+@dg.asset(key=STG, deps=[dg.AssetKey(["zuora", "account"])])
+def broken_stg() -> None:
+    raise RuntimeError("a model that fails to build")
 DIM = dg.AssetKey(["marts", "dim_subscription"])
 MART = dg.AssetKey(["marts", "mart_monthly"])
 OPEN_MONTH = dt.date.today().replace(day=1).isoformat()
@@ -167,3 +172,31 @@ def test_month_close_picks_exactly_the_previous_month(auto, closed_month):
     settle(auto, next_month + dt.timedelta(hours=1))  # the new open month is created
     result = auto.evaluate(next_month + dt.timedelta(days=1, hours=4))
     assert result.get_requested_partitions(MART) == {closed_month}
+
+
+def test_a_fresh_warehouse_is_built_once_its_sources_exist():
+    """Sources loaded before the sensor's first tick: eager alone would wait for their next change."""
+    standins.FAILING_CHECKS.clear()
+    auto = Automation()
+    assert auto.load(*standins.SOURCES)
+    result = auto.evaluate()  # the first evaluation ever
+    assert requested(result) == {"stg_zuora__account": 1, "dim_subscription": 1}
+    auto.run_requested(result)
+    assert requested(auto.evaluate()) == {"mart_monthly": 1}
+
+
+def test_a_failed_build_is_not_retried_in_a_loop():
+    standins.FAILING_CHECKS.clear()
+    auto = Automation()
+    assert auto.load(*standins.SOURCES)
+    result = auto.evaluate()
+    assert result.get_num_requested(STG) == 1
+    failed = dg.materialize(
+        [*(a for a in ALL_ASSETS if a is not standins.stg_zuora_account), broken_stg],
+        instance=auto.instance, selection=[STG], raise_on_error=False,
+    )
+    assert not failed.success
+    assert auto.evaluate().get_num_requested(STG) == 0
+    assert auto.evaluate().get_num_requested(STG) == 0
+    auto.load(("zuora", "account"))  # the next change retries it
+    assert auto.evaluate().get_num_requested(STG) == 1

@@ -1,4 +1,4 @@
-"""The Dagster UI serves the code location and draws the asset graph.
+"""The Dagster UI loads the code location and draws the asset graph.
 
 Starts `dagster-webserver` on a free local port with a throwaway DAGSTER_HOME,
 checks through GraphQL that the code location loaded, then opens the global
@@ -31,7 +31,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 STARTUP_TIMEOUT_S = 240
 CODE_LOCATION = ["-m", "customer_usage.definitions"]
 
-pytestmark = pytest.mark.skipif(
+needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="the UI test needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
 )
@@ -144,6 +144,7 @@ def _location_errors(entries: list[dict]) -> list[str]:
 
 
 def test_code_location_loads_without_errors(webserver):
+    """The code server imports `customer_usage.definitions`, builds `defs` and ships the snapshot."""
     errors = _location_errors(webserver["entries"])
     assert not errors, f"code location failed to load: {errors}"
 
@@ -203,6 +204,7 @@ def _open_graph(page, url: str, expected: list[str], screenshot: Path):
     return graph
 
 
+@needs_chromium
 def test_global_asset_graph_shows_every_source_system_and_layer(webserver, browser_page):
     """Groups: one per source system, one per dbt layer."""
     from customer_usage.sources.contract import SYSTEMS
@@ -214,6 +216,7 @@ def test_global_asset_graph_shows_every_source_system_and_layer(webserver, brows
     assert not missing, f"groups not drawn: {missing}"
 
 
+@needs_chromium
 @pytest.mark.parametrize(
     "mart, upstream",
     [

@@ -185,3 +185,32 @@ def test_fct_ping_maps_every_ping(warehouse):
     for unmapped in (9, 10):
         assert is_null(pings.loc[unmapped, "dim_subscription_id"])
         assert is_null(pings.loc[unmapped, "ping_subscription_source"])
+
+
+def test_dbt_tests_of_the_usage_models_pass(warehouse):
+    warehouse.dbt("test", "--select", "dim_metric", "int_subscription_months", "int_ping_metrics", "int_ping_latest",
+                  "int_namespace_metrics", "fct_ping", "fct_ping_metric",
+                  "mart_product_usage_paid_user_metrics_monthly")
+
+
+def test_dim_metric_is_the_catalog(warehouse):
+    from customer_usage.catalog.catalog import load_catalog
+
+    table = warehouse.query("select * from marts.dim_metric").set_index("metric_name")
+    catalog = load_catalog()
+    assert list(sorted(table.index)) == sorted(m.column for m in catalog)
+    assert table.loc["ci_builds_all_time_user", "key_path"] == "usage_activity_by_stage.verify.ci_builds"
+    mart_columns = set(warehouse.query(f"select * from {MART} limit 0").columns)
+    assert {m.column for m in catalog} <= mart_columns  # every catalog metric is a mart column
+
+
+def test_docs_are_generated_from_the_catalog_and_their_queries_run(warehouse):
+    from customer_usage.catalog.docs import DOCS_PATH, example_queries, render
+
+    page = render()
+    assert DOCS_PATH.read_text() == page, "docs/metrics.md is stale: run python -m customer_usage.catalog.docs"
+    assert "`user_sast_jobs_28_days_user`" in page and "## Wave 2" in page
+    queries = example_queries(page)
+    assert len(queries) >= 3
+    for sql in queries:
+        assert len(warehouse.query(sql)) > 0, sql

@@ -139,6 +139,7 @@ NAMESPACES = [
     (600, "User", None),    # free (34) with a free order
     (700, "User", None),    # no gitlab_subscriptions row at all: free
     (800, "Group", 999),    # parent does not exist: ends the walk at itself
+    (900, "Group", None),   # paid 101 with only a trial order: Paid Namespace Missing Order row of its own
 ]
 
 # gitlab_subscriptions: (id, namespace_id, plan, updated_at offset days)
@@ -151,6 +152,7 @@ GITLAB_SUBSCRIPTIONS = [
     (6, 500, 100, 1),
     (7, 600, 34, 1),
     (8, 101, 34, 1),    # a subgroup's own row is ignored: plan of the ultimate parent
+    (9, 900, 101, 1),
 ]
 
 # orders: (id, customer, prp, subscription_id, trial, gl_namespace_id)
@@ -167,6 +169,7 @@ ORDERS = [
     (10, 4, None, None, False, 600),                   # free order on a free namespace: no rule
     (11, 4, None, None, True, None),                   # trial order, no rate plan, no namespace: Self-Managed
     (12, 3, "PRP_SM_PREM", "S_SM_GONE", False, None),  # Self-Managed, subscription unknown, no license of its name
+    (13, 4, "PRP_SAAS_TRIAL", None, True, 900),        # trial order on a now-paid namespace: no rule
 ]
 SUBSCRIPTION_NAMES = {s[0]: f"SUB-{s[1]}" for s in SUBSCRIPTIONS}
 

@@ -3,9 +3,11 @@
 -- orders and (c) paid SaaS subscription lineages in effect in the AS_OF month.
 -- Orders join namespaces on gl_namespace_id and subscriptions on subscription_id
 -- (any version; a lineage counts as pointed to when any of its versions is).
--- Subgroups enter only through an order. The first rule that applies gives
--- match_status; a row no rule describes (e.g. a free order on a free namespace)
--- keeps match_status NULL.
+-- Subgroups enter only through an order. A paid namespace without a paid order
+-- (it may have a trial order) and a trial namespace without any order also get a
+-- row of their own. The first rule that applies gives match_status; rules 8-10
+-- describe rows without an order, so an order row no rule describes (e.g. a free
+-- order on a free namespace, a trial order on a now-paid namespace) keeps NULL.
 with namespaces as (
     select * from {{ ref('dim_namespace') }}
 ),
@@ -29,6 +31,15 @@ saas_subscriptions as (
     where deployment_type = 'GitLab.com'
         and is_paid
         and is_in_effect_as_of_month
+),
+
+namespace_orders as (
+    select
+        gl_namespace_id as namespace_id,
+        sum(case when order_type = 'paid' then 1 else 0 end) as paid_orders
+    from saas_orders
+    where gl_namespace_id is not null
+    group by 1
 ),
 
 order_rows as (
@@ -55,11 +66,11 @@ namespace_rows as (
         false as is_subscription_in_zuora,
         'namespace' as row_source
     from bridge_namespaces
-    where not exists (
-        select 1
-        from saas_orders
-        where saas_orders.gl_namespace_id = bridge_namespaces.dim_namespace_id
-    )
+    left join namespace_orders
+        on namespace_orders.namespace_id = bridge_namespaces.dim_namespace_id
+    -- a paid namespace without a paid order, a trial namespace without any order
+    where (bridge_namespaces.is_paid and coalesce(namespace_orders.paid_orders, 0) = 0)
+        or (bridge_namespaces.is_trial and namespace_orders.namespace_id is null)
 ),
 
 subscription_rows as (
@@ -129,7 +140,7 @@ select
             then 'Paid All Matching'
         when is_trial_namespace and order_type = 'trial'
             then 'Trial All Matching'
-        when is_paid_namespace and coalesce(order_type, '') <> 'paid'
+        when is_paid_namespace and order_id is null
             then 'Paid Namespace Missing Order'
         when is_trial_namespace and order_id is null
             then 'Trial Namespace Missing Order'
