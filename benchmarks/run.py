@@ -20,6 +20,7 @@ import benchmarks
 
 SCALES = ("demo", "small", "medium", "large")
 COLUMNS = ("benchmark", "measure", "value", "unit")
+NOTE_WIDTH = 100
 
 
 def discover() -> list[str]:
@@ -41,6 +42,11 @@ def _format_value(value) -> str:
     return str(value)
 
 
+def _clip(text: str, width: int = NOTE_WIDTH) -> str:
+    """Notes stay on one line of the table (the JSON output keeps them whole)."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _verdict(row: dict) -> str:
     goal = row.get("goal")
     if goal is None or not isinstance(row.get("value"), (int, float)):
@@ -51,12 +57,13 @@ def _verdict(row: dict) -> str:
     return f"goal {bound} {goal}: {'met' if met else 'MISSED'}"
 
 
-def print_rows(rows: list[dict], out=sys.stdout) -> None:
+def print_rows(rows: list[dict], out=None) -> None:
     """The measures as one aligned table, then the ratios with their goals."""
+    out = out or sys.stdout
     measures = [r for r in rows if r.get("unit") != "x"]
     ratios = [r for r in rows if r.get("unit") == "x"]
     table = [[str(r.get("benchmark", "")), str(r.get("measure", "")), _format_value(r.get("value")),
-              str(r.get("unit", "")), str(r.get("note", ""))] for r in measures]
+              str(r.get("unit", "")), _clip(str(r.get("note", "")))] for r in measures]
     header = [*COLUMNS, "note"]
     widths = [max([len(h)] + [len(line[i]) for line in table]) for i, h in enumerate(header)]
 

@@ -67,8 +67,8 @@ def summarize(settings: Settings, result: dg.ExecuteInProcessResult, seconds: fl
     print(f"Run {result.run_id} {'succeeded' if result.success else 'FAILED'} in {seconds:.0f} s")
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
         rows = con.execute(
-            "select table_schema, table_name, estimated_size from duckdb_tables() "
-            "where table_schema in ('marts', 'quarantine', 'export_outbox') order by 1, 2"
+            "select schema_name, table_name, estimated_size from duckdb_tables() "
+            "where schema_name in ('marts', 'quarantine', 'export_outbox') order by 1, 2"
         ).fetchall()
     for schema, table, size in rows:
         print(f"  {schema}.{table:<48} {size:>10,} rows")

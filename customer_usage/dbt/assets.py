@@ -8,6 +8,7 @@ lineage, and their dbt tests become asset checks.
 
 
 import json
+import os
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
@@ -30,6 +31,11 @@ def _has_tag(manifest_path, tag: str) -> bool:
 
 def _stream(invocation: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[str]):
     """Stream events with row counts and column schema/lineage attached to each model."""
+    # A subset run (automation, the UI) selects models; dbt's default "eager" indirect
+    # selection would add every test touching them, including relationships tests of
+    # models outside the run that may not exist yet. "buildable": only tests whose
+    # other models are in the run or upstream of it. dagster-dbt reads this variable.
+    os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
     try:
         yield from dbt.cli(args, context=invocation).stream().fetch_row_counts().fetch_column_metadata()
     finally:
@@ -90,9 +96,13 @@ def build_dbt_assets(project: DbtProject, settings: Settings) -> list[dg.AssetsD
         )
         def customer_usage_dbt_monthly_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
             if not (context.has_partition_key or context.has_partition_key_range):
-                # An unpartitioned run (e.g. `materialize --select '*'`): every month.
-                yield from _stream(context, dbt, ["build"])
-                return
+                # Dagster cannot record these assets' checks outside a partition (it fails after
+                # the build), so say so up front; main_job runs them as one partition range.
+                raise dg.DagsterInvariantViolationError(
+                    "the monthly dbt models (tag:monthly) need a partition or a partition range: "
+                    "materialize them with --partition/--partition-range, a backfill, or "
+                    "`customer-usage run`"
+                )
             window = context.partition_time_window
             dbt_vars = {
                 "partition_start": window.start.strftime("%Y-%m-%d"),

@@ -64,3 +64,44 @@ def coverage_metadata(rows: Sequence[dict]) -> dict[str, dg.MetadataValue]:
         "min_coverage": dg.MetadataValue.float(float(min(coverages)) if coverages else 0.0),
         "unmapped_arr_max_measure": dg.MetadataValue.float(float(arr)),
     }
+
+
+RPT_KEY = dg.AssetKey(["marts", "rpt_integration_coverage"])
+
+
+def attach_coverage_chart(events, read_rows, before_read=None):
+    """Pass dbt stream events through; hold back the materialization of
+    rpt_integration_coverage and yield it last with the coverage chart attached.
+
+    `read_rows()` returns the report's rows (e.g. `lambda: coverage_rows(warehouse)`);
+    it runs after the stream ended and after `before_read()` (e.g. releasing dbt-duckdb's
+    in-process handle on the file). A failure to read keeps the event without the chart.
+    Wiring (customer_usage/dbt/assets.py `_stream`):
+        yield from attach_coverage_chart(dbt.cli(...).stream()..., lambda: coverage_rows(wh), _release_dbt_duckdb)
+    """
+    held = None
+    for event in events:
+        key = getattr(event, "asset_key", None)
+        if key is None and isinstance(event, dg.Output) and event.output_name == RPT_KEY.to_python_identifier():
+            key = RPT_KEY  # dagster-dbt names a model's output after its asset key
+        if key == RPT_KEY and isinstance(event, (dg.Output, dg.AssetMaterialization, dg.MaterializeResult)):
+            held = event
+            continue
+        yield event
+    if held is None:
+        return
+    if before_read is not None:
+        before_read()
+    try:
+        extra = coverage_metadata(read_rows())
+    except Exception as exc:  # the chart is a convenience: never fail the dbt step for it
+        extra = {"coverage_chart_error": dg.MetadataValue.text(f"could not read rpt_integration_coverage: {exc}")}
+    if isinstance(held, dg.Output):
+        yield held.with_metadata({**held.metadata, **extra})
+    elif isinstance(held, dg.AssetMaterialization):
+        yield held.with_metadata({**held.metadata, **extra})
+    else:
+        yield dg.MaterializeResult(
+            asset_key=held.asset_key, metadata={**(held.metadata or {}), **extra},
+            check_results=held.check_results, data_version=held.data_version, tags=held.tags,
+        )

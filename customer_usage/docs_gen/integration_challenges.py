@@ -51,7 +51,7 @@ PAIRS = (
         "seats in the usage mart: its usage is invisible to Customer Success, and the renewal team cannot "
         "see adoption of what was sold.",
         "Bridge rows per match status (`bdg_namespace_order_subscription`)",
-        "select coalesce(match_status, '(no rule applies)') as label, count(*) as n "
+        "select coalesce(match_status, '(no rule applies: an order on a namespace that is neither paid with a paid order nor trial with a trial order, e.g. an expired trial)') as label, count(*) as n "
         "from marts.bdg_namespace_order_subscription group by 1 order by n desc, label",
     ),
     Pair(

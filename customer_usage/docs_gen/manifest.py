@@ -12,12 +12,12 @@ from customer_usage.dbt.project import dbt_executable
 from customer_usage.settings import DBT_PROJECT_DIR
 
 
-def compile_for(target: str, target_path: Path, select: list[str]) -> dict:
+def compile_for(target: str, target_path: Path, select: list[str], extra_env: dict[str, str] | None = None) -> dict:
     """`dbt compile` of `select` for a profile target without touching a warehouse
     (`--no-populate-cache --no-introspect`: no connection is opened), so the `prod`
     Snowflake SQL can be produced offline. Returns the manifest; the compiled SQL is
     under target_path/compiled."""
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "CUSTOMER_USAGE_DBT_TARGET": target}
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "CUSTOMER_USAGE_DBT_TARGET": target, **(extra_env or {})}
     proc = subprocess.run(
         [dbt_executable(), "compile", "--quiet", "--no-populate-cache", "--no-introspect", "--no-partial-parse",
          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target", target,

@@ -56,8 +56,10 @@ def _column_values(series: pd.Series, is_date: bool) -> list[Any]:
     dtype = series.dtype
     kind = dtype.kind
     if kind == "M":
-        text = series.dt.strftime("%Y-%m-%d" if is_date else "%Y-%m-%dT%H:%M:%S")
-        return text.astype(object).where(series.notna(), None).tolist()
+        if series.dt.tz is not None:
+            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        text = np.datetime_as_string(series.to_numpy(), unit="D" if is_date else "s")
+        return [None if t == "NaT" else t for t in text.tolist()]
     if isinstance(dtype, (pd.Int64Dtype, pd.Int32Dtype, pd.Int16Dtype, pd.Int8Dtype, pd.BooleanDtype)):
         return series.astype(object).where(series.notna(), None).tolist()  # Python int/bool or None
     if kind in "iub":
@@ -85,31 +87,20 @@ def frame_columns(frame: pd.DataFrame, date_columns: Iterable[str] = ()) -> tupl
     return columns, [_column_values(frame.iloc[:, i], columns[i] in dates) for i in range(len(columns))]
 
 
-def frame_to_records(frame: pd.DataFrame, date_columns: Iterable[str] = ()) -> list[dict[str, Any]]:
-    columns, values = frame_columns(frame, date_columns)
-    return [dict(zip(columns, row)) for row in zip(*values)]
+def row_digests(fields: list[str], values: list[list[Any]]) -> list[str]:
+    """One stable digest per row of the columns `values` (named `fields`).
 
-
-def row_hasher(fields: list[str]):
-    """A function hashing one row (values in `fields` order) into a stable digest.
-
-    The digest covers the field names too, so renaming a destination field resends
-    every row once; values are normalised Python primitives, whose repr is stable.
+    Columns are taken in field-name order, so reordering the sync model's columns
+    changes nothing, while renaming a destination field resends every row once.
+    Values are normalised Python primitives, whose repr is stable.
     """
     order = sorted(range(len(fields)), key=lambda i: fields[i])
     prefix = repr([fields[i] for i in order]).encode("utf-8")
-
-    def digest(row: tuple) -> str:
-        text = repr([row[i] for i in order]).encode("utf-8")
-        return hashlib.md5(prefix + text, usedforsecurity=False).hexdigest()
-
-    return digest
-
-
-def content_hash(record: dict[str, Any]) -> str:
-    """Digest of one record (a dict); the same as `row_hasher` gives for its values."""
-    fields = list(record)
-    return row_hasher(fields)(tuple(record.values()))
+    md5 = hashlib.md5
+    return [
+        md5(prefix + repr(row).encode("utf-8"), usedforsecurity=False).hexdigest()
+        for row in zip(*(values[i] for i in order))
+    ]
 
 
 def check_no_pii(table: str, columns: list[str], values: list[list[Any]]) -> None:
@@ -126,6 +117,9 @@ def check_no_pii(table: str, columns: list[str], values: list[list[Any]]) -> Non
             "remove them from the sync model"
         )
     for column, column_values in zip(columns, values):
+        strings = [v for v in column_values if v.__class__ is str]
+        if not strings or "@" not in "\x00".join(strings):
+            continue
         for index, value in enumerate(column_values):
             if value.__class__ is str and "@" in value and EMAIL_VALUE.search(value):
                 raise ExportDataError(

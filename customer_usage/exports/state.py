@@ -9,7 +9,6 @@ Snowflake and lets anyone query what was sent, when, and why a row failed.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import pandas as pd
 
@@ -21,11 +20,11 @@ SENT = "sent"
 FAILED = "failed"
 
 
-@dataclass(frozen=True)
-class KeyState:
-    content_hash: str | None  # hash of the last successful send (None: never sent)
-    status: str
-    attempts: int
+# Per key: (hash of the last successful send or None, status, attempts). Plain
+# tuples: this dict holds one entry per exported row, and building them is the
+# bulk of a no-change run's Python time.
+KeyState = tuple
+HASH, STATUS, ATTEMPTS = 0, 1, 2
 
 
 def _table(export: str) -> str:
@@ -45,7 +44,7 @@ def load_state(warehouse: Warehouse, export: str) -> dict[str, KeyState]:
     if not warehouse.table_exists(STATE_SCHEMA, export):
         return {}
     rows = warehouse.fetch_all(f"select sync_key, content_hash, status, attempts from {_table(export)}")
-    return {str(k): KeyState(h, s, int(a or 0)) for k, h, s, a in rows}
+    return {str(key): (content_hash, status, attempts or 0) for key, content_hash, status, attempts in rows}
 
 
 def save_state(
@@ -74,8 +73,8 @@ def save_state(
             rows.append((key, sent_hash, SENT, None, 0, now, now))
         else:
             rows.append(
-                (key, before.content_hash if before else None, FAILED, error[:2000],
-                 (before.attempts if before and before.status == FAILED else 0) + 1,
+                (key, before[HASH] if before else None, FAILED, error[:2000],
+                 (before[ATTEMPTS] if before and before[STATUS] == FAILED else 0) + 1,
                  None, now)
             )
     frame = pd.DataFrame(rows, columns=list(STATE_COLUMNS))

@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from customer_usage.exports.payload import ExportDataError, check_keys, check_no_pii, frame_columns, row_hasher
-from customer_usage.exports.state import FAILED, load_state, save_state
+from customer_usage.exports.payload import ExportDataError, check_keys, check_no_pii, frame_columns, row_digests
+from customer_usage.exports.state import FAILED, HASH, STATUS, load_state, save_state
 from customer_usage.warehouse import Warehouse, quote_ident
 
 
@@ -59,6 +59,7 @@ class ExportResult:
         return {
             "destination": self.destination,
             "rows_in_sync_table": self.total,
+            "attempted": self.sent + self.failed,
             "sent": self.sent,
             "unchanged": self.unchanged,
             "failed": self.failed,
@@ -103,23 +104,24 @@ def run_export(
 
     fields = [destination.field_name(c, spec.key_column) for c in columns]
     key_field = destination.field_name(spec.key_column, spec.key_column)
-    digest = row_hasher(fields)
+    digests = row_digests(fields, values)
 
     previous = load_state(warehouse, spec.name)
     to_send: list[dict[str, Any]] = []
     attempted: dict[str, str] = {}
     retried = 0
-    for key, row in zip(keys, zip(*values)):
+    for key, row_hash, row in zip(keys, digests, zip(*values)):
         before = previous.get(key)
-        row_hash = digest(row)
-        if before is not None and before.status != FAILED and before.content_hash == row_hash:
-            continue
-        if before is not None and before.status == FAILED:
-            retried += 1
+        if before is not None:
+            if before[STATUS] != FAILED and before[HASH] == row_hash:
+                continue  # unchanged since its last successful send
+            if before[STATUS] == FAILED:
+                retried += 1
         to_send.append(dict(zip(fields, row)))
         attempted[key] = row_hash
 
-    failures = destination.send(to_send, key_field, fields) if to_send or destination.name == "outbox" else {}
+    # Called even with nothing to send: the outbox then shows an empty batch.
+    failures = destination.send(to_send, key_field, fields)
     # A destination may only reject keys it was given.
     failures = {str(k): v for k, v in failures.items() if str(k) in attempted}
     save_state(warehouse, spec.name, previous, attempted, failures, now)

@@ -134,50 +134,62 @@ def _source_columns(con: duckdb.DuckDBPyConnection, landing: LandingFile) -> lis
 
 
 def classify(con: duckdb.DuckDBPyConnection, spec: TableSpec, landing: LandingFile) -> TableRules:
-    """Read the file into temp table `_cu_classified` (typed values + `_rejection_reason`)."""
+    """Read the file into temp table `_cu_landing`, and the ids and reasons of its rejected
+    rows into `_cu_rejected` (`_row_id` = the landing table's rowid, i.e. the file order)."""
     con.execute("SET TimeZone = 'UTC'")
     columns = _source_columns(con, landing)
     rules = TableRules(spec, columns, landing.path)
     try:
-        con.execute(f"create or replace temp table _cu_classified as {rules.classify_sql(_reader(landing))}")
+        con.execute(f"create or replace temp table _cu_landing as select * from {_reader(landing)}")
     except duckdb.Error as exc:
         raise SourceFileError(
             f"{landing.path}: cannot be read as {landing.format.upper()} for {spec.system}.{spec.table}: "
             f"{_duckdb_error_summary(exc)}"
         ) from None
+    con.execute(
+        f"create or replace temp table _cu_rejected as select * from ({rules.reasons_sql('_cu_landing')}) "
+        "where _rejection_reason is not null"
+    )
     return rules
 
 
 def _outputs(rules: TableRules, landing: LandingFile, loaded_at: dt.datetime) -> tuple[str, str]:
     stamp = f"CAST({lit(loaded_at.strftime('%Y-%m-%d %H:%M:%S.%f'))} AS TIMESTAMP)"
     lineage = f"{lit(str(landing.path))} AS _source_file, {stamp} AS _loaded_at"
-    good = f"select {rules.raw_select()}, {lineage} from _cu_classified where _rejection_reason is null order by _row_number"
-    bad = (f"select {rules.quarantine_select()}, _row_number, {lineage}, _rejection_reason "
-           "from _cu_classified where _rejection_reason is not null order by _row_number")
+    good = (f"select {rules.raw_select()}, {lineage} from _cu_landing l "
+            "where not exists (select 1 from _cu_rejected r where r._row_id = l.rowid)")
+    bad = (f"select {rules.quarantine_select()}, r._row_id + 1 as _row_number, {lineage}, r._rejection_reason "
+           "from _cu_landing l join _cu_rejected r on r._row_id = l.rowid order by r._row_id")
     return good, bad
 
 
+# Reasons with their values and keys masked, to count rejections per rule.
+_RULE_SQL = (
+    "regexp_replace(regexp_replace(regexp_replace(_rejection_reason, '''[^'']*''', '<value>', 'g'), "
+    "'=[^ ;]*', '=<key>', 'g'), ': -?[0-9.e+]+ is below', ': <value> is below', 'g')"
+)
+
+
 def _summarise(con: duckdb.DuckDBPyConnection, spec: TableSpec, rules: TableRules, result: LoadResult) -> None:
-    read, quarantined = con.execute(
-        "select count(*), count(_rejection_reason) from _cu_classified"
-    ).fetchone()
+    read = con.execute("select count(*) from _cu_landing").fetchone()[0]
+    quarantined = con.execute("select count(*) from _cu_rejected").fetchone()[0]
     result.rows_read, result.rows_quarantined = int(read), int(quarantined)
     result.rows_loaded = result.rows_read - result.rows_quarantined
     result.extra_columns = [c.name.lower() for c in rules.extra]
     if not quarantined:
         return
-    rule = ("regexp_replace(regexp_replace(regexp_replace(_rejection_reason, '''[^'']*''', '<value>', 'g'), "
-            "'=[^ ;]*', '=<key>', 'g'), ': -?[0-9.e+]+ is below', ': <value> is below', 'g')")
     by_rule = con.execute(
-        f"select r, count(*) from (select unnest(string_split({rule}, '; ')) as r from _cu_classified "
-        "where _rejection_reason is not null) group by r order by 2 desc, 1 limit 20"
+        f"select r, count(*) from (select unnest(string_split({_RULE_SQL}, '; ')) as r from _cu_rejected) "
+        "group by r order by 2 desc, 1 limit 20"
     ).fetchall()
     result.rejections_by_rule = {r: int(n) for r, n in by_rule}
     shown = [c.name for c in spec.columns if c.name not in spec.pii]
+    values = ", ".join(
+        f"left(CAST(l.{q(rules.sources[c].name)} AS VARCHAR), {SAMPLE_VALUE_CHARS}) AS {q(c)}" for c in shown
+    )
     sample = con.execute(
-        "select _row_number, _rejection_reason, "
-        + ", ".join(f"left(CAST({q(rules.sources[c].name)} AS VARCHAR), {SAMPLE_VALUE_CHARS}) AS {q(c)}" for c in shown)
-        + f" from _cu_classified where _rejection_reason is not null order by _row_number limit {SAMPLE_ROWS}"
+        f"select r._row_id + 1, r._rejection_reason, {values} from _cu_rejected r "
+        f"join _cu_landing l on l.rowid = r._row_id order by r._row_id limit {SAMPLE_ROWS}"
     ).fetchall()
     names = ["row", "reason", *shown]
     result.sample_rejections = [dict(zip(names, row)) for row in sample]
@@ -238,7 +250,8 @@ def load_into_duckdb(wh: DuckDBWarehouse, spec: TableSpec, landing_dir: Path,
     wh.ensure_schema(QUARANTINE_SCHEMA)
     con.execute(f"create or replace table {spec.raw_schema}.{q(spec.table)} as {good}")
     con.execute(f"create or replace table {QUARANTINE_SCHEMA}.{q(spec.quarantine_table)} as {bad}")
-    con.execute("drop table if exists _cu_classified")
+    con.execute("drop table if exists _cu_rejected")
+    con.execute("drop table if exists _cu_landing")
     if landing is not None:
         loaded = wh.row_count(spec.raw_schema, spec.table)
         quarantined = wh.row_count(QUARANTINE_SCHEMA, spec.quarantine_table)

@@ -86,8 +86,11 @@ def typed_expression(column: ColumnSpec, source: SourceColumn, path) -> str:
     if family in ("null", '"null"'):
         return f"CAST(NULL AS {SQL_TYPES[column.type]})"
     if family == "text":
-        if column.type in ("string", "json"):
+        if column.type == "string":
             return s
+        if column.type == "json":
+            # Trimming kilobytes of JSON per row is costly: only values not starting with "{" are.
+            return f"CASE WHEN starts_with({s}, '{{') THEN {s} ELSE NULLIF(TRIM({s}), '') END"
         v = f"NULLIF(TRIM({s}), '')"
         return {
             "integer": f"CASE WHEN regexp_full_match({v}, '[+-]?[0-9]+(\\.0*)?') THEN TRY_CAST({v} AS BIGINT) END",
@@ -126,13 +129,23 @@ def _preview(text_sql: str) -> str:
     return f"'''' || left({text_sql}, {VALUE_PREVIEW}) || ''''"
 
 
+def _json_kind(typed: str) -> str:
+    """JSON's own name for a value's type (DuckDB says UBIGINT, VARCHAR ...)."""
+    return (f"CASE json_type({typed}) WHEN 'ARRAY' THEN 'array' WHEN 'VARCHAR' THEN 'string' "
+            f"WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null' ELSE 'number' END")
+
+
 def column_reasons(column: ColumnSpec, typed: str, text: str, is_pk: bool) -> list[str]:
     """SQL expressions, each a reason string or NULL, for one contract column."""
     name = column.name
     reasons = []
     if column.required:
         label = f"null primary key {name}" if is_pk else f"missing required value in {name}"
-        reasons.append(f"CASE WHEN {text} IS NULL OR TRIM({text}) = '' THEN {lit(label)} END")
+        # Blank (whitespace-only) counts as missing; long values are not trimmed to find out.
+        reasons.append(
+            f"CASE WHEN {text} IS NULL THEN {lit(label)} WHEN length({text}) > 64 THEN NULL "
+            f"WHEN TRIM({text}) = '' THEN {lit(label)} END"
+        )
     if column.type not in ("string", "json"):
         reasons.append(
             f"CASE WHEN NULLIF(TRIM({text}), '') IS NOT NULL AND {typed} IS NULL "
@@ -151,13 +164,16 @@ def column_reasons(column: ColumnSpec, typed: str, text: str, is_pk: bool) -> li
             f"|| {lit(f' is below the minimum {column.min}')} END"
         )
     if column.type == "json":
-        reasons.append(f"CASE WHEN {typed} IS NOT NULL AND NOT json_valid({typed}) THEN {lit(name + ': malformed JSON')} END")
-        if column.json_object:
-            kind = f"CASE WHEN json_valid({typed}) THEN json_type({typed}) END"
-            reasons.append(
-                f"CASE WHEN {kind} <> 'OBJECT' THEN {lit(name + ': JSON ')} || lower({kind}) "
-                f"|| ' where an object is required' END"
-            )
+        # One parse per value: a valid JSON text starting with "{" (typed values are
+        # left-trimmed) is an object; json_type runs only on the rare other ones.
+        not_object = (
+            f"WHEN NOT starts_with({typed}, '{{') THEN {lit(name + ': JSON ')} || {_json_kind(typed)} "
+            "|| ' where an object is required' " if column.json_object else ""
+        )
+        reasons.append(
+            f"CASE WHEN {typed} IS NULL THEN NULL WHEN NOT json_valid({typed}) "
+            f"THEN {lit(name + ': malformed JSON')} {not_object}END"
+        )
     return reasons
 
 
@@ -185,10 +201,15 @@ class TableRules:
     def updated_column(self) -> str | None:
         return next((c for c in UPDATED_COLUMNS if c in self.spec.column_names), None)
 
-    def classify_sql(self, relation: str) -> str:
-        """One row per file row: `_t_<col>` typed values, raw columns, `_rejection_reason`."""
+    def reasons_sql(self, relation: str) -> str:
+        """`_row_id`, `_rejection_reason` for every row of `relation` (a table with rowid).
+
+        Only this narrow result is materialized: the wide columns (a Service Ping
+        payload is kilobytes) never pass through the duplicate-key window, which
+        sorts just the key, the updated column and the row id.
+        """
         spec = self.spec
-        typed_cols = ",\n    ".join(f"{expr} AS {q('_t_' + name)}" for name, expr in self.typed.items())
+        typed_cols = ",\n        ".join(f"{expr} AS {q('_t_' + name)}" for name, expr in self.typed.items())
         reasons = []
         for column in spec.columns:
             reasons += column_reasons(
@@ -199,7 +220,7 @@ class TableRules:
         if spec.primary_key:
             pk = ", ".join(q("_t_" + c) for c in spec.primary_key)
             updated = self.updated_column
-            order = (f"{q('_t_' + updated)} DESC NULLS LAST, _row_number" if updated else "_row_number")
+            order = (f"{q('_t_' + updated)} DESC NULLS LAST, _row_id" if updated else "_row_id")
             kept = f"the latest {updated}" if updated else "the first occurrence in the file"
             key_text = " || ', ' || ".join(
                 f"{lit(c + '=')} || CAST({q('_t_' + c)} AS VARCHAR)" for c in spec.primary_key
@@ -212,24 +233,21 @@ class TableRules:
         else:
             duplicate = "CAST(NULL AS VARCHAR)"
         return f"""
-with numbered as (
-    select *, row_number() over () as _row_number from {relation}
-),
-typed as (
-    select numbered.*,
-    {typed_cols}
-    from numbered
+with typed as (
+    select rowid as _row_id, *,
+        {typed_cols}
+    from {relation}
 ),
 reasoned as (
     select typed.*, {row_reason} as _row_reason from typed
 )
-select reasoned.*, coalesce(_row_reason, {duplicate}) as _rejection_reason
+select _row_id, coalesce(_row_reason, {duplicate}) as _rejection_reason
 from reasoned
 """
 
     def raw_select(self) -> str:
         """Columns of the loaded table: contract columns typed, extra columns as read."""
-        cols = [f"CAST({q('_t_' + c.name)} AS {SQL_TYPES[c.type]}) AS {q(c.name)}" for c in self.spec.columns]
+        cols = [f"CAST({self.typed[c.name]} AS {SQL_TYPES[c.type]}) AS {q(c.name)}" for c in self.spec.columns]
         cols += [f"{q(c.name)} AS {q(c.name.lower())}" for c in self.extra]
         return ", ".join(cols)
 

@@ -200,3 +200,25 @@ def test_a_failed_build_is_not_retried_in_a_loop():
     assert auto.evaluate().get_num_requested(STG) == 0
     auto.load(("zuora", "account"))  # the next change retries it
     assert auto.evaluate().get_num_requested(STG) == 1
+
+
+def test_nothing_rebuilds_while_a_source_load_is_running(auto):
+    """A drop's tables land one by one in one run; models wait for the whole run."""
+    import uuid
+
+    from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
+
+    auto.load(*standins.SOURCES)
+    settle(auto)
+    run_id = str(uuid.uuid4())
+    auto.instance.add_run(DagsterRun(
+        job_name="load_changed_sources", run_id=run_id, status=DagsterRunStatus.STARTED,
+        tags={"customer_usage/trigger": "landing_arrival", "customer_usage/warehouse": "duckdb"},
+    ))
+    auto.load(("zuora", "account"))  # the first table of the drop has landed
+    assert auto.evaluate().total_requested == 0
+    assert auto.evaluate().total_requested == 0
+    auto.instance.handle_run_event(
+        run_id, dg.DagsterEvent(event_type_value="PIPELINE_SUCCESS", job_name="load_changed_sources", message="")
+    )
+    assert requested(auto.evaluate()) == {"stg_zuora__account": 1, "dim_subscription": 1}

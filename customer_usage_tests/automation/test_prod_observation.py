@@ -98,7 +98,10 @@ def test_a_changed_observation_counts_as_new_data(snowflake, tmp_path, monkeypat
             defs=defs, instance=instance, cursor=cursor, asset_selection=dg.AssetSelection.assets(STG)
         )
         cursor = result.cursor
-        return result.get_num_requested(STG)
+        requested = result.get_num_requested(STG)
+        if requested:  # the run the sensor would launch
+            assert dg.materialize([stg_zuora_account], instance=instance).success
+        return requested
 
     cursor = dg.evaluate_automation_conditions(  # the sensor's first tick, before any observation
         defs=defs, instance=instance, asset_selection=dg.AssetSelection.assets(STG)

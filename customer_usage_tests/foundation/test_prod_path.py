@@ -171,7 +171,7 @@ def test_definitions_build_for_prod_without_credentials(tmp_path):
     assert isinstance(warehouse.snowflake, SnowflakeResource)
     assert defs.resources["dbt"].target == "prod"
     # Snowflake takes concurrent writers; the local DuckDB file does not.
-    assert defs.executor is dg.multiprocess_executor
+    assert defs.executor.name == dg.multiprocess_executor.name
 
 
 def test_prod_warehouse_without_snowflake_says_what_is_missing():

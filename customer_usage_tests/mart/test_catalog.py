@@ -93,3 +93,15 @@ def test_cross_check_command_uses_the_setting(capsys):
     assert definitions_dir_from_env({"CUSTOMER_USAGE_METRIC_DEFINITIONS_DIR": str(DEFINITIONS)}) == DEFINITIONS
     assert main([str(DEFINITIONS)]) == 1  # findings to look at
     assert "removed upstream: merge_requests_28_days_user" in capsys.readouterr().out
+
+
+def test_cross_check_asset_check_exists_only_with_the_setting():
+    from customer_usage.catalog.definitions import build_catalog_defs
+
+    assert not list(build_catalog_defs(None, environ={}).asset_checks or [])
+    defs = build_catalog_defs(None, environ={"CUSTOMER_USAGE_METRIC_DEFINITIONS_DIR": str(DEFINITIONS)})
+    (check,) = list(defs.asset_checks)
+    result = check.node_def.compute_fn.decorated_fn()
+    assert not result.passed
+    assert result.metadata["definitions_found"].value == 29
+    assert "merge_requests_28_days_user" in result.metadata["removed_upstream"].value

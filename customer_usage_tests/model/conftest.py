@@ -7,6 +7,7 @@ import duckdb
 import pytest
 
 from customer_usage.docs_gen.build import MODELS, dbt_build, load_sources
+from customer_usage.docs_gen.manifest import compile_for
 from customer_usage_tests.helpers import local_settings, write_landing
 from customer_usage_tests.model.landing_data import AS_OF, landing_frames
 
@@ -37,3 +38,15 @@ def q(path, sql: str):
     """Query the built warehouse read-only (the build ran in another process)."""
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(sql).fetchdf()
+
+
+FAKE_DATABASE = "DB"
+
+
+@pytest.fixture(scope="session")
+def prod_compile(tmp_path_factory):
+    """(manifest, target folder) of this area's models compiled for the Snowflake `prod`
+    target, offline (database FAKE_DATABASE so fakesnow can run the SQL)."""
+    target = tmp_path_factory.mktemp("prod_compile")
+    manifest = compile_for("prod", target, ["path:models/staging", *MODELS], {"SNOWFLAKE_DATABASE": FAKE_DATABASE})
+    return manifest, target

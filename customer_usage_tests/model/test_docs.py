@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from customer_usage.docs_gen import erd, integration_challenges
-from customer_usage.docs_gen.coverage import coverage_markdown, coverage_metadata
-import pytest
+import dagster as dg
+
+from customer_usage.docs_gen.coverage import attach_coverage_chart, coverage_markdown, coverage_metadata
 import sqlglot
 
 from customer_usage.docs_gen.build import MODELS
-from customer_usage.docs_gen.manifest import compile_for
 
 PAIRS = ("gitlab_customers", "customers_zuora", "customers_license", "license_zuora", "license_version", "zuora_sfdc")
-
-
-@pytest.fixture(scope="module")
-def prod_compile(tmp_path_factory):
-    """This area's models compiled for the Snowflake `prod` target, offline."""
-    target = tmp_path_factory.mktemp("prod_compile")
-    return compile_for("prod", target, ["path:models/staging", *MODELS]), target
 
 
 def test_models_compile_to_valid_snowflake_sql(prod_compile):
@@ -67,3 +60,19 @@ def test_coverage_chart_metadata():
     assert "███████████████░░░░░  75.0%" in md and "$1,200" in md and "n/a" in md
     meta = coverage_metadata(rows)
     assert meta["min_coverage"].value == 0.75 and meta["unmapped_arr_max_measure"].value == 1200.0
+
+
+def test_coverage_chart_is_attached_to_the_report_materialization():
+    rows = [{"integration": "zuora_sfdc", "measure": "m", "numerator": 1, "denominator": 2, "coverage": 0.5,
+             "unmapped_arr": 10.0}]
+    released = []
+    events = [
+        dg.Output(None, output_name="marts__rpt_integration_coverage", metadata={"dagster/row_count": 9}),
+        dg.Output(None, output_name="marts__dim_date"),
+    ]
+    out = list(attach_coverage_chart(iter(events), lambda: rows, lambda: released.append(True)))
+    assert [e.output_name for e in out] == ["marts__dim_date", "marts__rpt_integration_coverage"]
+    assert "coverage_chart" in out[1].metadata and out[1].metadata["dagster/row_count"].value == 9
+    assert released == [True]
+    broken = list(attach_coverage_chart(iter(events[:1]), lambda: 1 / 0))
+    assert "coverage_chart_error" in broken[0].metadata  # never fails the dbt step

@@ -207,6 +207,13 @@ def test_payload_that_is_a_json_array_is_quarantined(tmp_path):
     assert load(tmp_path, "version_db", "usage_data").reasons == ["payload: JSON array where an object is required"]
 
 
+def test_json_object_with_leading_whitespace_is_loaded_trimmed(tmp_path):
+    write(tmp_path, "version_db", "usage_data", "\n".join([PING_HEADER, ping_row(1, '"  {""a"": 1}"'), ping_row(2, '"  7"')]) + "\n")
+    loaded = load(tmp_path, "version_db", "usage_data")
+    assert loaded.raw["payload"].tolist() == ['{"a": 1}']
+    assert loaded.reasons == ["payload: JSON number where an object is required"]
+
+
 def test_unknown_enum_value_is_quarantined(tmp_path):
     write(tmp_path, "gitlab_dotcom", "namespaces", namespaces(NS_ROW.format(id=1), "2,b,b,Team,,,2024-01-01,2024-01-01"))
     assert load(tmp_path, "gitlab_dotcom", "namespaces").reasons == ["type: 'Team' is not one of User, Group"]

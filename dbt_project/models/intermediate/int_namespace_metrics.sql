@@ -35,17 +35,41 @@ namespace_months as (
     group by 1, 2
 ),
 
-latest_per_metric as (
+catalog_rows as (
     select *
     from metric_rows
     where metric_path in (
         {%- for metric in metrics %}'{{ metric.key_path }}'{{ ', ' if not loop.last }}{% endfor -%}
         {%- if not metrics %}''{% endif -%}
     )
-    qualify row_number() over (
-        partition by namespace_id, snapshot_month, metric_path
-        order by ping_date desc, counter_value desc
-    ) = 1
+),
+
+-- the latest ping_date per namespace, month and metric: two aggregations and a
+-- join instead of a window, which would sort every metric row (the biggest
+-- GitLab.com table); equal dates keep the larger value
+latest_dates as (
+    select
+        namespace_id,
+        snapshot_month,
+        metric_path,
+        max(ping_date) as latest_ping_date
+    from catalog_rows
+    group by 1, 2, 3
+),
+
+latest_values as (
+    select
+        catalog_rows.namespace_id,
+        catalog_rows.snapshot_month,
+        catalog_rows.metric_path,
+        max(catalog_rows.counter_value) as counter_value
+    from catalog_rows
+    inner join latest_dates
+        on latest_dates.namespace_id = catalog_rows.namespace_id
+        and latest_dates.snapshot_month = catalog_rows.snapshot_month
+        and latest_dates.metric_path = catalog_rows.metric_path
+        and latest_dates.latest_ping_date = catalog_rows.ping_date
+    group by 1, 2, 3
 ),
 
 pivoted as (
@@ -55,7 +79,7 @@ pivoted as (
         {%- for metric in metrics %},
         max(case when metric_path = '{{ metric.key_path }}' then counter_value end) as {{ metric.column }}
         {%- endfor %}
-    from latest_per_metric
+    from latest_values
     group by 1, 2
 )
 
