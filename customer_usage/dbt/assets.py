@@ -9,6 +9,8 @@ lineage, and their dbt tests become asset checks.
 
 import json
 import os
+import shutil
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
@@ -16,9 +18,13 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from customer_usage.dbt.project import dbt_executable
 from customer_usage.dbt.translator import CustomerUsageTranslator
 from customer_usage.partitions import monthly_partitions
-from customer_usage.settings import Settings
+from customer_usage.docs_gen.coverage import attach_coverage_chart, coverage_rows
+from customer_usage.settings import DBT_PROJECT_DIR, Settings
+from customer_usage.warehouse import WarehouseResource
 
 MONTHLY_TAG = "monthly"
+EXPORT_TAG = "export"
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 WAREHOUSE_POOL = "warehouse_writer"
 
 
@@ -29,17 +35,54 @@ def _has_tag(manifest_path, tag: str) -> bool:
     )
 
 
-def _stream(invocation: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[str]):
+def _stream(invocation: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, args: list[str]):
     """Stream events with row counts and column schema/lineage attached to each model."""
-    # A subset run (automation, the UI) selects models; dbt's default "eager" indirect
-    # selection would add every test touching them, including relationships tests of
-    # models outside the run that may not exist yet. "buildable": only tests whose
-    # other models are in the run or upstream of it. dagster-dbt reads this variable.
+    # A subset run (automation, the UI, or a run that mixes monthly and unpartitioned
+    # models) selects models; dbt's default "eager" indirect selection would add every
+    # test touching them, including relationships tests of models outside the step
+    # (which may not exist yet). "buildable": a test runs in the step that builds the
+    # last of its models. dagster-dbt reads this variable and passes it to dbt.
     os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
+    target_path = _target_path_with_parse_state(invocation)
     try:
-        yield from dbt.cli(args, context=invocation).stream().fetch_row_counts().fetch_column_metadata()
+        events = dbt.cli(args, context=invocation, target_path=target_path).stream()
+        yield from attach_coverage_chart(
+            events.fetch_row_counts().fetch_column_metadata(),
+            read_rows=lambda: _coverage_rows(warehouse),
+            before_read=_release_dbt_duckdb,
+        )
     finally:
         _release_dbt_duckdb()
+        _keep_parse_state(target_path)
+
+
+def _target_path_with_parse_state(context: dg.AssetExecutionContext) -> Path:
+    """A fresh dbt target folder per step, seeded with the last partial-parse state.
+
+    dagster-dbt gives every invocation its own target folder, so dbt would re-parse
+    the whole project (8-18 s) in every step; seeding the folder with
+    `partial_parse.msgpack` lets dbt re-parse only what changed.
+    """
+    step = f"{context.run.run_id[:8]}-{context.op_execution_context.op.name}"
+    target_path = DBT_PROJECT_DIR / "target" / "runs" / step
+    target_path.mkdir(parents=True, exist_ok=True)
+    shared = DBT_PROJECT_DIR / "target" / PARTIAL_PARSE_FILE
+    if shared.exists():
+        shutil.copy2(shared, target_path / PARTIAL_PARSE_FILE)
+    return target_path
+
+
+def _keep_parse_state(target_path: Path) -> None:
+    """Hand this step's parse state to the next step; drop the step's folder."""
+    produced = target_path / PARTIAL_PARSE_FILE
+    if produced.exists():
+        shutil.copy2(produced, DBT_PROJECT_DIR / "target" / PARTIAL_PARSE_FILE)
+    shutil.rmtree(target_path, ignore_errors=True)
+
+
+def _coverage_rows(warehouse_resource: WarehouseResource) -> list[dict]:
+    with warehouse_resource.connect() as warehouse:
+        return coverage_rows(warehouse)
 
 
 def _release_dbt_duckdb() -> None:
@@ -66,35 +109,39 @@ def dbt_cli_resource(project: DbtProject, settings: Settings) -> DbtCliResource:
 
 
 def build_dbt_assets(project: DbtProject, settings: Settings) -> list[dg.AssetsDefinition]:
+    """Three dbt ops: the model, the monthly models, the export models.
+
+    Keeping the export models (downstream of the monthly mart) out of the first op
+    lets a full run execute each op once; otherwise Dagster splits the first op
+    around the monthly one and dbt starts (and parses) once per piece.
+    """
     translator = CustomerUsageTranslator()
     manifest = project.manifest_path
     has_monthly = _has_tag(manifest, MONTHLY_TAG)
-
-    @dbt_assets(
+    has_export = _has_tag(manifest, EXPORT_TAG)
+    common = dict(
         manifest=manifest,
         project=project,
-        exclude=f"tag:{MONTHLY_TAG}" if has_monthly else "",
         dagster_dbt_translator=translator,
-        name="customer_usage_dbt_models",
         pool=WAREHOUSE_POOL,
     )
-    def customer_usage_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        yield from _stream(context, dbt, ["build"])
+    separate = [f"tag:{tag}" for tag, present in ((MONTHLY_TAG, has_monthly), (EXPORT_TAG, has_export)) if present]
+
+    @dbt_assets(name="customer_usage_dbt_models", exclude=" ".join(separate), **common)
+    def customer_usage_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        yield from _stream(context, dbt, warehouse, ["build"])
 
     assets = [customer_usage_dbt_models]
     if has_monthly:
 
         @dbt_assets(
-            manifest=manifest,
-            project=project,
-            select=f"tag:{MONTHLY_TAG}",
-            dagster_dbt_translator=translator,
             name="customer_usage_dbt_monthly_models",
+            select=f"tag:{MONTHLY_TAG}",
             partitions_def=monthly_partitions(settings),
             backfill_policy=dg.BackfillPolicy.single_run(),
-            pool=WAREHOUSE_POOL,
+            **common,
         )
-        def customer_usage_dbt_monthly_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        def customer_usage_dbt_monthly_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
             if not (context.has_partition_key or context.has_partition_key_range):
                 # Dagster cannot record these assets' checks outside a partition (it fails after
                 # the build), so say so up front; main_job runs them as one partition range.
@@ -108,7 +155,14 @@ def build_dbt_assets(project: DbtProject, settings: Settings) -> list[dg.AssetsD
                 "partition_start": window.start.strftime("%Y-%m-%d"),
                 "partition_end": window.end.strftime("%Y-%m-%d"),
             }
-            yield from _stream(context, dbt, ["build", "--vars", json.dumps(dbt_vars)])
+            yield from _stream(context, dbt, warehouse, ["build", "--vars", json.dumps(dbt_vars)])
 
         assets.append(customer_usage_dbt_monthly_models)
+    if has_export:
+
+        @dbt_assets(name="customer_usage_dbt_export_models", select=f"tag:{EXPORT_TAG}", **common)
+        def customer_usage_dbt_export_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+            yield from _stream(context, dbt, warehouse, ["build"])
+
+        assets.append(customer_usage_dbt_export_models)
     return assets
