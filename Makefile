@@ -36,7 +36,7 @@ bench: setup
 
 ## Regenerate the generated documentation (ERD, metrics, integration challenges).
 docs: setup
-	$(BIN)/customer-usage docs
+	$(BIN)/customer-usage docs --demo
 
 clean:
 	rm -rf data .dagster_home/storage .dagster_home/history .dagster_home/schedules .dagster_home/logs dbt_project/target

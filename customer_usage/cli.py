@@ -78,7 +78,47 @@ def _run_generate(args) -> int:
     return 0
 
 
-SUBCOMMANDS = [_add_generate]
+def _add_run(subparsers) -> None:
+    p = subparsers.add_parser(
+        "run",
+        help="materialize every asset on the configured target (generating demo data when needed)",
+        description="The README's main job: generate the demo extracts when no landing folder is "
+        "given, materialize every asset (sources, checks, dbt models, every month of the mart, "
+        "exports) in one Dagster run, and print where to look.",
+    )
+    p.set_defaults(func=_run_main_job)
+
+
+def _run_main_job(args) -> int:
+    from customer_usage.main_job import main as run_main_job
+
+    return run_main_job()
+
+
+def _add_docs(subparsers) -> None:
+    p = subparsers.add_parser(
+        "docs",
+        help="regenerate docs/erd.md and docs/metrics.md (and, with --demo, docs/integration-challenges.md)",
+    )
+    p.add_argument("--demo", action="store_true",
+                   help="also build the demo data set in a temporary folder and refresh the integration numbers")
+    p.set_defaults(func=_run_docs)
+
+
+def _run_docs(args) -> int:
+    from customer_usage.catalog.docs import write as write_metrics_docs
+    from customer_usage.docs_gen.erd import main as erd_docs
+
+    status = erd_docs([])
+    print(f"wrote {write_metrics_docs()}")
+    if args.demo and not status:
+        from customer_usage.docs_gen.integration_challenges import main as challenges_docs
+
+        status = challenges_docs(["--demo"])
+    return status
+
+
+SUBCOMMANDS = [_add_generate, _add_run, _add_docs]
 
 
 def build_parser() -> argparse.ArgumentParser:

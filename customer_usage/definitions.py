@@ -8,9 +8,8 @@ tests and tools can import anything without side effects.
 from __future__ import annotations
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
-
 from customer_usage.automation.definitions import build_automation_defs
+from customer_usage.catalog.definitions import build_catalog_defs
 from customer_usage.checks.definitions import build_check_defs
 from customer_usage.dbt.assets import build_dbt_assets, dbt_cli_resource
 from customer_usage.dbt.project import dbt_project
@@ -36,6 +35,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         core,
         build_source_defs(settings),
         build_check_defs(settings),
+        build_catalog_defs(settings),
         build_export_defs(settings),
         build_automation_defs(settings),
     )

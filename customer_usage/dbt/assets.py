@@ -10,6 +10,7 @@ lineage, and their dbt tests become asset checks.
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -35,8 +36,18 @@ def _has_tag(manifest_path, tag: str) -> bool:
     )
 
 
-def _stream(invocation: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, args: list[str]):
-    """Stream events with row counts and column schema/lineage attached to each model."""
+def _stream(
+    invocation: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    args: list[str],
+    extra_env: dict[str, str] | None = None,
+):
+    """Stream events with row counts and column schema/lineage attached to each model.
+
+    `extra_env` reaches only this dbt process (dagster-dbt copies os.environ when it
+    starts dbt, so the variables are set just around that call).
+    """
     # A subset run (automation, the UI, or a run that mixes monthly and unpartitioned
     # models) selects models; dbt's default "eager" indirect selection would add every
     # test touching them, including relationships tests of models outside the step
@@ -45,7 +56,9 @@ def _stream(invocation: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
     target_path = _target_path_with_parse_state(invocation)
     try:
-        events = dbt.cli(args, context=invocation, target_path=target_path).stream()
+        with _environment(extra_env or {}):
+            invocation_handle = dbt.cli(args, context=invocation, target_path=target_path)
+        events = invocation_handle.stream()
         yield from attach_coverage_chart(
             events.fetch_row_counts().fetch_column_metadata(),
             read_rows=lambda: _coverage_rows(warehouse),
@@ -54,6 +67,20 @@ def _stream(invocation: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     finally:
         _release_dbt_duckdb()
         _keep_parse_state(target_path)
+
+
+@contextmanager
+def _environment(values: dict[str, str]):
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _target_path_with_parse_state(context: dg.AssetExecutionContext) -> Path:
@@ -151,11 +178,11 @@ def build_dbt_assets(project: DbtProject, settings: Settings) -> list[dg.AssetsD
                     "`customer-usage run`"
                 )
             window = context.partition_time_window
-            dbt_vars = {
-                "partition_start": window.start.strftime("%Y-%m-%d"),
-                "partition_end": window.end.strftime("%Y-%m-%d"),
+            partition_env = {
+                "CUSTOMER_USAGE_PARTITION_START": window.start.strftime("%Y-%m-%d"),
+                "CUSTOMER_USAGE_PARTITION_END": window.end.strftime("%Y-%m-%d"),
             }
-            yield from _stream(context, dbt, warehouse, ["build", "--vars", json.dumps(dbt_vars)])
+            yield from _stream(context, dbt, warehouse, ["build"], extra_env=partition_env)
 
         assets.append(customer_usage_dbt_monthly_models)
     if has_export:

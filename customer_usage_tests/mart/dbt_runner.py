@@ -11,7 +11,6 @@ queries here open it read-write (a read-only connection would be refused).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Mapping
 
@@ -48,16 +47,16 @@ class Warehouse:
         load_raw(self.path, frames)
         return self
 
-    def dbt(self, *args: str, dbt_vars: Mapping[str, str] | None = None) -> None:
+    def dbt(self, *args: str, partition_env: Mapping[str, str] | None = None) -> None:
         from dbt.cli.main import dbtRunner
 
         settings = Settings.from_env(self.env)
-        env = {**dbt_env(settings), "CUSTOMER_USAGE_AS_OF": self.env["CUSTOMER_USAGE_AS_OF"]}
+        env = {**dbt_env(settings), "CUSTOMER_USAGE_AS_OF": self.env["CUSTOMER_USAGE_AS_OF"],
+               "CUSTOMER_USAGE_PARTITION_START": None, "CUSTOMER_USAGE_PARTITION_END": None,
+               **(partition_env or {})}
         command = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
                    "--target-path", str(self.folder / "dbt_target"), "--log-path", str(self.folder / "dbt_logs"),
                    "--target", settings.dbt_target, "--quiet"]
-        if dbt_vars:
-            command += ["--vars", json.dumps(dict(dbt_vars))]
         with environment(**env):
             result = dbtRunner().invoke(command)
         if not result.success:

@@ -16,7 +16,8 @@ UPSTREAM = ("+mart_product_usage_paid_user_metrics_monthly", "+fct_ping_metric")
 
 def window(month: str) -> dict[str, str]:
     start = pd.Timestamp(month)
-    return {"partition_start": month, "partition_end": (start + pd.offsets.MonthBegin(1)).strftime("%Y-%m-%d")}
+    return {"CUSTOMER_USAGE_PARTITION_START": month,
+            "CUSTOMER_USAGE_PARTITION_END": (start + pd.offsets.MonthBegin(1)).strftime("%Y-%m-%d")}
 
 
 def table(warehouse: Warehouse, name: str) -> pd.DataFrame:
@@ -35,7 +36,7 @@ def by_partition(tmp_path_factory) -> Warehouse:
     warehouse.dbt("run", "--select", *UPSTREAM, "--exclude", "tag:monthly")
     # out of order on purpose: is_latest_data must come out right whatever the order
     for month in ["2026-09-01", "2026-06-01", "2026-10-01", "2026-07-01", "2026-08-01"]:
-        warehouse.dbt("run", "--select", "tag:monthly", dbt_vars=window(month))
+        warehouse.dbt("run", "--select", "tag:monthly", partition_env=window(month))
     return warehouse
 
 
@@ -52,7 +53,7 @@ def test_a_partition_run_replaces_only_its_months(tmp_path):
                              "group by 1 order by 1")
     # the only ping of O_SM2 in August disappears upstream; only August is rebuilt
     warehouse.execute("delete from raw_version_db.usage_data where id in (7, 3)")
-    warehouse.dbt("run", "--select", "tag:monthly", dbt_vars=window("2026-08-01"))
+    warehouse.dbt("run", "--select", "tag:monthly", partition_env=window("2026-08-01"))
     mart = warehouse.query("select * from marts.mart_product_usage_paid_user_metrics_monthly")
     august = mart[(mart.dim_subscription_id_original == "O_SM2") & (mart.snapshot_month.astype(str) == "2026-08-01")]
     assert len(august) == 1 and not august.iloc[0].is_data_in_subscription_month

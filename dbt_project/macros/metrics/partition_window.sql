@@ -1,21 +1,29 @@
 {#- Monthly partitions (customer_usage/dbt/assets.py passes the Dagster partition
-    window as vars `partition_start` / `partition_end`, end exclusive). A
+    window as environment variables CUSTOMER_USAGE_PARTITION_START / _END, end
+    exclusive: unlike --vars, a changed variable does not make dbt re-parse the
+    whole project). A
     partition run builds exactly the months of its window, also when the table
     does not exist yet (it then holds just those months, as Dagster's partition
     status says). A run without the vars (plain `dbt build`) or with
     --full-refresh builds every month. -#}
 
 {% macro is_partition_run() -%}
-    {{ return(var('partition_start', none) is not none
-              and var('partition_end', none) is not none
+    {{ return(partition_bound('START') is not none
+              and partition_bound('END') is not none
               and not flags.FULL_REFRESH) }}
+{%- endmacro %}
+
+{#- One bound of the window (YYYY-MM-DD), or none outside a partition run. -#}
+{% macro partition_bound(which) -%}
+    {%- set value = env_var('CUSTOMER_USAGE_PARTITION_' ~ which, '') -%}
+    {{ return(value if value else none) }}
 {%- endmacro %}
 
 {#- A predicate keeping the rows of the window (`1 = 1` when not a partition run). -#}
 {% macro in_partition_window(column) -%}
     {%- if is_partition_run() -%}
-        {{ column }} >= cast('{{ var("partition_start") }}' as date)
-        and {{ column }} < cast('{{ var("partition_end") }}' as date)
+        {{ column }} >= cast('{{ partition_bound("START") }}' as date)
+        and {{ column }} < cast('{{ partition_bound("END") }}' as date)
     {%- else -%}
         1 = 1
     {%- endif -%}
