@@ -33,14 +33,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from graphlib import TopologicalSorter
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
 from customer_usage.dbt.project import dbt_env, dbt_executable, manifest_path
+from customer_usage.environment import environment
 from customer_usage.settings import DBT_PROJECT_DIR, Settings
 
 BENCHMARK = "pipeline"
@@ -52,20 +51,6 @@ LANDING_ENV = "CUSTOMER_USAGE_BENCH_LANDING_DIR"
 
 class BenchmarkError(RuntimeError):
     """A stage of the benchmark failed; the message says which and shows its output."""
-
-
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _row(measure: str, value: float, unit: str, **extra) -> dict:
@@ -160,7 +145,7 @@ def run_pipeline(settings: Settings, env: dict[str, str]) -> dict[str, float]:
     from customer_usage.definitions import build_definitions
     from customer_usage.main_job import materialize_everything
 
-    with _environment(env), dg.DagsterInstance.ephemeral() as instance:
+    with environment(env), dg.DagsterInstance.ephemeral() as instance:
         started = time.perf_counter()
         result = materialize_everything(settings, instance)
         total = time.perf_counter() - started
@@ -301,7 +286,7 @@ def run(scale: str, workdir: Path | None = None) -> list[dict]:
             "CUSTOMER_USAGE_LANDING_DIR": str(landing),
             "CUSTOMER_USAGE_DUCKDB_PATH": str(root / "pipeline" / "warehouse.duckdb"),
         }
-        with _environment(env):
+        with environment(env):
             settings = Settings.from_env()
         # dbt-duckdb does not create the file's folder, and a dbt step may run before any loader.
         settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)

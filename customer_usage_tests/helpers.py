@@ -7,14 +7,14 @@ own landing folder; nothing here touches the project's data/ folder.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Mapping
 
 import dagster as dg
 import duckdb
 import pandas as pd
 
+from customer_usage.environment import environment as _environment
 from customer_usage.settings import Settings
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
@@ -38,23 +38,9 @@ def write_landing(landing_dir: Path, tables: Mapping[str, pd.DataFrame | str], f
     return landing_dir
 
 
-@contextmanager
-def environment(**values: str | os.PathLike | None) -> Iterator[None]:
+def environment(**values: str | os.PathLike | None):
     """Set environment variables for the block (None unsets), restoring them after."""
-    saved = {k: os.environ.get(k) for k in values}
-    try:
-        for k, v in values.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = str(v)
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    return _environment(values)
 
 
 def local_settings(tmp_path: Path, landing_dir: Path | None = None, as_of: str | None = None) -> dict[str, str]:
@@ -97,3 +83,17 @@ def query(duckdb_path: str | Path, sql: str) -> pd.DataFrame:
     """Read from a finished run's warehouse file (read-only: no lock held afterwards)."""
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
         return con.execute(sql).fetchdf()
+
+
+def _capture_fakesnow_server():
+    """fakesnow's `server()` imports its submodule `fakesnow.server`, which replaces the
+    package attribute of the same name: a second `fakesnow.server()` in one process
+    then calls a module. Keep the function from before the first call."""
+    try:
+        import fakesnow
+    except ImportError:  # a dev dependency; tests that need it skip without it
+        return None
+    return fakesnow.server
+
+
+fakesnow_server = _capture_fakesnow_server()

@@ -10,7 +10,6 @@ lineage, and their dbt tests become asset checks.
 import json
 import os
 import shutil
-from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -19,6 +18,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from customer_usage.dbt.project import dbt_executable
 from customer_usage.dbt.translator import CustomerUsageTranslator
 from customer_usage.partitions import monthly_partitions
+from customer_usage.environment import environment
 from customer_usage.docs_gen.coverage import attach_coverage_chart, coverage_rows
 from customer_usage.settings import DBT_PROJECT_DIR, Settings
 from customer_usage.warehouse import WarehouseResource
@@ -56,7 +56,7 @@ def _stream(
     os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
     target_path = _target_path_with_parse_state(invocation)
     try:
-        with _environment(extra_env or {}):
+        with environment(extra_env or {}):
             invocation_handle = dbt.cli(args, context=invocation, target_path=target_path)
         events = invocation_handle.stream()
         yield from attach_coverage_chart(
@@ -67,20 +67,6 @@ def _stream(
     finally:
         _release_dbt_duckdb()
         _keep_parse_state(target_path)
-
-
-@contextmanager
-def _environment(values: dict[str, str]):
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _target_path_with_parse_state(context: dg.AssetExecutionContext) -> Path:

@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 
 from customer_usage.dbt.project import dbt_executable
+from customer_usage.environment import environment
 from customer_usage.settings import DBT_PROJECT_DIR, Settings
 from customer_usage.sources.contract import SYSTEMS
 
@@ -43,9 +44,7 @@ def load_sources(env: dict[str, str]) -> dg.ExecuteInProcessResult:
     defect-heavy test landing would trip their blocking thresholds)."""
     from customer_usage.definitions import build_definitions
 
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with environment(env):
         defs = build_definitions(Settings.from_env())
         graph = defs.resolve_asset_graph()
         assets = dg.AssetSelection.groups(*SYSTEMS).resolve(graph)
@@ -53,12 +52,6 @@ def load_sources(env: dict[str, str]) -> dg.ExecuteInProcessResult:
             asset_selection=assets, asset_check_selection=set()
         )
         return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def dbt_build(env: dict[str, str], target_path: Path, models: tuple[str, ...] = MODELS) -> dict:

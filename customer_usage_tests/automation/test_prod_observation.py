@@ -14,6 +14,7 @@ from customer_usage.automation.observation import OBSERVATION_SCHEDULE_NAME, OBS
 from customer_usage.settings import Settings
 from customer_usage.sources.definitions import build_source_defs
 from customer_usage.warehouse import SnowflakeWarehouse, WarehouseResource
+from customer_usage_tests.helpers import fakesnow_server
 
 STG = dg.AssetKey(["staging", "stg_zuora__account"])
 
@@ -43,7 +44,7 @@ def snowflake():
     import fakesnow
     import snowflake.connector
 
-    with fakesnow.server() as kwargs:
+    with fakesnow_server() as kwargs:
         conn = snowflake.connector.connect(**kwargs, database="DB1", schema="PUBLIC", create_database=True)
         try:
             yield kwargs, conn

@@ -14,6 +14,7 @@ from customer_usage.exports.outbox import OutboxDestination
 from customer_usage.exports.sync import run_export
 from customer_usage.warehouse import WarehouseResource
 from customer_usage_tests.exports.sync_data import sfdc_frame
+from customer_usage_tests.helpers import fakesnow_server
 
 fakesnow = pytest.importorskip("fakesnow", reason="fakesnow[server] is a dev dependency")
 DATABASE = "CUSTOMER_USAGE_EXPORTS_TEST"
@@ -21,7 +22,7 @@ DATABASE = "CUSTOMER_USAGE_EXPORTS_TEST"
 
 @pytest.fixture(scope="module")
 def snowflake():
-    with fakesnow.server() as kwargs:
+    with fakesnow_server() as kwargs:
         extra = {k: v for k, v in kwargs.items() if k not in ("account", "user", "password")}
         resource = WarehouseResource(
             target="prod",

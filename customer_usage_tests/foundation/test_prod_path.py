@@ -21,6 +21,7 @@ from customer_usage.dbt.project import dbt_executable
 from customer_usage.settings import DBT_PROJECT_DIR, Settings
 from customer_usage.warehouse import SnowflakeWarehouse, WarehouseResource
 from customer_usage_tests.helpers import environment, local_settings
+from customer_usage_tests.helpers import fakesnow_server
 
 fakesnow = pytest.importorskip("fakesnow", reason="fakesnow[server] is a dev dependency (pip install -e '.[dev]')")
 
@@ -38,7 +39,7 @@ DUMMY_SNOWFLAKE_ENV = {
 @pytest.fixture(scope="module")
 def snowflake_warehouse():
     """`WarehouseResource(target="prod")` wired to a fakesnow server for this module."""
-    with fakesnow.server() as conn_kwargs:
+    with fakesnow_server() as conn_kwargs:
         extra = {k: v for k, v in conn_kwargs.items() if k not in ("account", "user", "password")}
         resource = WarehouseResource(
             target="prod",

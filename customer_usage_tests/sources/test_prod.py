@@ -23,6 +23,7 @@ from customer_usage_tests.sources.runner import (
     source_definitions,
 )
 from customer_usage_tests.sources.sample_landing import EXPECTED_COVERAGE, sample_tables
+from customer_usage_tests.helpers import fakesnow_server
 
 fakesnow = pytest.importorskip("fakesnow", reason="fakesnow[server] is a dev dependency")
 
@@ -39,7 +40,7 @@ def prod_env(landing: Path, load_files: bool) -> dict[str, str | None]:
 
 @pytest.fixture(scope="module")
 def snowflake(tmp_path_factory):
-    with fakesnow.server() as kw:
+    with fakesnow_server() as kw:
         extra = {k: v for k, v in kw.items() if k not in ("account", "user", "password")}
         resource = WarehouseResource(target="prod", snowflake=SnowflakeResource(
             account=kw["account"], user=kw["user"], password=kw["password"], database=DATABASE,
