@@ -16,6 +16,10 @@ import dagster as dg
 import pandas as pd
 from dagster_snowflake import SnowflakeResource
 
+# Every asset that writes the warehouse runs in this pool; dagster.yaml lets one run
+# hold it at a time (DuckDB allows one writer per file).
+WAREHOUSE_POOL = "warehouse_writer"
+
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 
 

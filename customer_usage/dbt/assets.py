@@ -21,12 +21,11 @@ from customer_usage.partitions import monthly_partitions
 from customer_usage.environment import environment
 from customer_usage.docs_gen.coverage import attach_coverage_chart, coverage_rows
 from customer_usage.settings import DBT_PROJECT_DIR, Settings
-from customer_usage.warehouse import WarehouseResource
+from customer_usage.warehouse import WAREHOUSE_POOL, WarehouseResource
 
 MONTHLY_TAG = "monthly"
 EXPORT_TAG = "export"
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
-WAREHOUSE_POOL = "warehouse_writer"
 
 
 def _has_tag(manifest_path, tag: str) -> bool:
@@ -58,9 +57,8 @@ def _stream(
     try:
         with environment(extra_env or {}):
             invocation_handle = dbt.cli(args, context=invocation, target_path=target_path)
-        events = invocation_handle.stream()
         yield from attach_coverage_chart(
-            events.fetch_row_counts().fetch_column_metadata(),
+            invocation_handle.stream().fetch_row_counts().fetch_column_metadata(),
             read_rows=lambda: _coverage_rows(warehouse),
             before_read=_release_dbt_duckdb,
         )
@@ -137,6 +135,10 @@ def build_dbt_assets(project: DbtProject, settings: Settings) -> list[dg.AssetsD
         project=project,
         dagster_dbt_translator=translator,
         pool=WAREHOUSE_POOL,
+        # single-run everywhere: one run builds a range of months together with the
+        # unpartitioned models (customer-usage run, `dagster asset materialize
+        # --select '*' --partition-range A...B`)
+        backfill_policy=dg.BackfillPolicy.single_run(),
     )
     separate = [f"tag:{tag}" for tag, present in ((MONTHLY_TAG, has_monthly), (EXPORT_TAG, has_export)) if present]
 
@@ -151,7 +153,6 @@ def build_dbt_assets(project: DbtProject, settings: Settings) -> list[dg.AssetsD
             name="customer_usage_dbt_monthly_models",
             select=f"tag:{MONTHLY_TAG}",
             partitions_def=monthly_partitions(settings),
-            backfill_policy=dg.BackfillPolicy.single_run(),
             **common,
         )
         def customer_usage_dbt_monthly_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):

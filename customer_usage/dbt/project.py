@@ -7,6 +7,7 @@ missing (a fresh checkout) and the install step prepares it ahead of time.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -61,8 +62,22 @@ def prepare_manifest(settings: Settings | None = None, force: bool = False) -> P
     return path
 
 
+def _manifest_database(path: Path) -> str | None:
+    nodes = json.loads(path.read_text()).get("nodes", {})
+    return next((n.get("database") for n in nodes.values() if n.get("resource_type") == "model"), None)
+
+
 def dbt_project(settings: Settings) -> DbtProject:
-    prepare_manifest(settings)
+    """The project, its manifest prepared for these settings.
+
+    dbt-duckdb names the database after the file (`warehouse.duckdb` -> `warehouse`)
+    and the manifest records it; Dagster reads row counts and column schemas through
+    the manifest's relation names, so a warehouse file of another name needs its own
+    parse (a few seconds, once).
+    """
+    path = prepare_manifest(settings)
+    if settings.is_local and _manifest_database(path) not in (None, settings.duckdb_path.stem):
+        prepare_manifest(settings, force=True)
     return DbtProject(
         project_dir=DBT_PROJECT_DIR,
         profiles_dir=DBT_PROJECT_DIR,

@@ -18,9 +18,8 @@ from customer_usage.exports.gainsight import GainsightResource
 from customer_usage.exports.outbox import OutboxDestination
 from customer_usage.exports.salesforce import SalesforceResource, field_name as sfdc_field_name
 from customer_usage.exports.sync import ExportResult, ExportSpec, run_export
-from customer_usage.warehouse import WarehouseResource
+from customer_usage.warehouse import WAREHOUSE_POOL, WarehouseResource
 
-WAREHOUSE_POOL = "warehouse_writer"
 MART_KEY = dg.AssetKey(["marts", "mart_product_usage_paid_user_metrics_monthly"])
 
 SALESFORCE = ExportSpec(
@@ -49,6 +48,7 @@ def build_export_assets(outbox_dir: Path, sleep: Callable[[float], None] = time.
         deps=[SYNC_KEYS[0]],
         group_name="exports",
         pool=WAREHOUSE_POOL,
+        backfill_policy=dg.BackfillPolicy.single_run(),
         kinds={"salesforce"},
         description=(
             "Upserts exports.sync_sfdc_account_usage into Salesforce (Bulk API 2.0, External ID), "
@@ -82,6 +82,7 @@ def build_export_assets(outbox_dir: Path, sleep: Callable[[float], None] = time.
         deps=[SYNC_KEYS[1]],
         group_name="exports",
         pool=WAREHOUSE_POOL,
+        backfill_policy=dg.BackfillPolicy.single_run(),
         kinds={"gainsight"},
         description=(
             "Upserts exports.sync_gainsight_subscription_usage into a Gainsight custom object keyed on "

@@ -14,9 +14,8 @@ import dagster as dg
 from customer_usage.sources.contract import TableSpec
 from customer_usage.sources.landing import SourceFileError, unknown_files
 from customer_usage.sources.loader import load_table
-from customer_usage.warehouse import WarehouseResource
+from customer_usage.warehouse import WAREHOUSE_POOL, WarehouseResource
 
-WAREHOUSE_POOL = "warehouse_writer"
 # Extracts arrive daily: a source older than a day warns, older than two days fails.
 FRESHNESS_WARN = dt.timedelta(hours=26)
 FRESHNESS_FAIL = dt.timedelta(hours=50)
@@ -83,6 +82,7 @@ def build_load_asset(spec: TableSpec, landing_dir: Path, kind: str) -> dg.Assets
         group_name=spec.system,
         kinds={kind},
         pool=WAREHOUSE_POOL,
+        backfill_policy=dg.BackfillPolicy.single_run(),
         description=describe(spec),
         metadata={
             "dagster/column_schema": column_schema(spec),
