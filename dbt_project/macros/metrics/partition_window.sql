@@ -44,3 +44,16 @@
 {% macro month_of(expression) -%}
     cast({{ dbt.date_trunc('month', expression) }} as date)
 {%- endmacro %}
+
+{#- The configuration every monthly model shares: a Dagster monthly partition (tag
+    `monthly`), incremental by month with delete+insert (also works on fakesnow),
+    the window emptied first. Use: {{ config(**monthly_partition_config('ping_month')) }} -#}
+{% macro monthly_partition_config(month_column) -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'delete+insert',
+        'unique_key': month_column,
+        'tags': ['monthly'],
+        'pre_hook': "{{ delete_partition_window('" ~ month_column ~ "') }}",
+    }) }}
+{%- endmacro %}

@@ -4,15 +4,7 @@
 -- settings are booleans (counter_value <> 0). ping_created_at is the month's latest
 -- ping_date of the namespace over all its metric rows. Monthly partitioned by
 -- snapshot_month.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='snapshot_month',
-        tags=['monthly'],
-        pre_hook="{{ delete_partition_window('snapshot_month') }}",
-    )
-}}
+{{ config(**monthly_partition_config('snapshot_month')) }}
 {%- set metrics = metric_catalog(source='service_ping') %}
 
 with metric_rows as (

@@ -3,15 +3,7 @@
 -- subscription lineage per calendar month, among pings mapped to a subscription;
 -- with its seat counts and its catalog metrics cleaned (`-1` -> NULL).
 -- Monthly partitioned by ping_month.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='ping_month',
-        tags=['monthly'],
-        pre_hook="{{ delete_partition_window('ping_month') }}",
-    )
-}}
+{{ config(**monthly_partition_config('ping_month')) }}
 {%- set metrics = metric_catalog(source='service_ping') %}
 
 with mapped_pings as (

@@ -3,15 +3,7 @@
 -- extract_ping_metrics.sql). Values are as the instance reported them: `-1`
 -- (query timed out) is kept here so fct_ping_metric can flag it; absent or
 -- wrongly typed values are NULL. Monthly partitioned by ping_month.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='ping_month',
-        tags=['monthly'],
-        pre_hook="{{ delete_partition_window('ping_month') }}",
-    )
-}}
+{{ config(**monthly_partition_config('ping_month')) }}
 {%- set metrics = metric_catalog(source='service_ping') %}
 
 with pings as (

@@ -3,15 +3,7 @@
 -- subscription", decided once in int_ping_subscription) and the seat counts the
 -- ping reports. Payload metrics are in fct_ping_metric / int_ping_metrics.
 -- Monthly partitioned by ping_month.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='ping_month',
-        tags=['monthly'],
-        pre_hook="{{ delete_partition_window('ping_month') }}",
-    )
-}}
+{{ config(**monthly_partition_config('ping_month')) }}
 
 with pings as (
     select *

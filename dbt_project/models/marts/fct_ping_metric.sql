@@ -4,15 +4,7 @@
 -- metric_value NULL and is_timed_out true. Settings are 1 (on) / 0 (off).
 -- Join dim_metric on metric_name for the metric's meaning.
 -- Monthly partitioned by ping_month.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='ping_month',
-        tags=['monthly'],
-        pre_hook="{{ delete_partition_window('ping_month') }}",
-    )
-}}
+{{ config(**monthly_partition_config('ping_month')) }}
 {%- set metrics = metric_catalog(source='service_ping') %}
 
 with ping_metrics as (

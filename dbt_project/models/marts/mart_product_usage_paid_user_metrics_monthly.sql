@@ -10,16 +10,7 @@
 --     metric catalog (models/metric_catalog.yml), `-1` and absent -> NULL.
 -- Monthly partitioned by snapshot_month; is_latest_data is kept right across
 -- partition runs by the post_hook.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='snapshot_month',
-        tags=['monthly'],
-        pre_hook="{{ delete_partition_window('snapshot_month') }}",
-        post_hook="{{ refresh_is_latest_data() }}",
-    )
-}}
+{{ config(post_hook="{{ refresh_is_latest_data() }}", **monthly_partition_config('snapshot_month')) }}
 {%- set metrics = metric_catalog(source='service_ping') %}
 
 with subscription_months as (
