@@ -73,7 +73,11 @@ def summarize(settings: Settings, result: dg.ExecuteInProcessResult, seconds: fl
         print(f"  {schema}.{table:<48} {size:>10,} rows")
     print()
     print(f"Warehouse (DuckDB): {settings.duckdb_path}")
-    print(f"  query it:         duckdb {settings.duckdb_path} -c 'select * from marts.mart_product_usage_paid_user_metrics_monthly limit 10'")
+    print(
+        f"  query it:         .venv/bin/python -c \"import duckdb; print(duckdb.connect('{settings.duckdb_path}', "
+        "read_only=True).sql('select * from marts.mart_product_usage_paid_user_metrics_monthly limit 10'))\""
+    )
+    print(f"Outbox (exports):   {settings.duckdb_path.parent / 'outbox'}")
     print(f"Extracts:           {settings.landing_dir}")
     print(f"Dagster history:    DAGSTER_HOME={os.environ.get('DAGSTER_HOME', '(ephemeral)')}")
     print("Open the UI:        make dev   (then http://127.0.0.1:3000, Assets → Global asset lineage)")
