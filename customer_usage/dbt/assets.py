@@ -51,11 +51,14 @@ def _stream(
     # models) selects models; dbt's default "eager" indirect selection would add every
     # test touching them, including relationships tests of models outside the step
     # (which may not exist yet). "buildable": a test runs in the step that builds the
-    # last of its models. dagster-dbt reads this variable and passes it to dbt.
-    os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
+    # last of its models. dagster-dbt reads the variable when dbt.cli() starts dbt.
+    dbt_env = {
+        "DBT_INDIRECT_SELECTION": os.environ.get("DBT_INDIRECT_SELECTION", "buildable"),
+        **(extra_env or {}),
+    }
     target_path = _target_path_with_parse_state(invocation)
     try:
-        with environment(extra_env or {}):
+        with environment(dbt_env):
             invocation_handle = dbt.cli(args, context=invocation, target_path=target_path)
         yield from attach_coverage_chart(
             invocation_handle.stream().fetch_row_counts().fetch_column_metadata(),
