@@ -25,6 +25,7 @@ MODELS = (
     "int_ping_subscription", "dim_crm_account", "dim_billing_account", "dim_subscription", "dim_namespace",
     "dim_license", "dim_installation", "dim_product_detail", "dim_date", "dim_customer",
     "bdg_namespace_order_subscription", "rpt_integration_coverage",
+    "rpt_integration_defects", "rpt_integration_roadmap", "rpt_integration_coverage_monthly",
 )
 
 

@@ -241,21 +241,7 @@ unmapped as (
 
 -- every measure of the contract appears, even on an empty warehouse
 catalog as (
-    {%- for integration, measure, money in [
-        ('gitlab_customers', 'paid_namespaces_with_order', true),
-        ('gitlab_customers', 'saas_orders_with_valid_namespace', true),
-        ('customers_zuora', 'orders_with_zuora_subscription', true),
-        ('customers_zuora', 'customers_with_zuora_account', false),
-        ('customers_license', 'sm_orders_with_license', true),
-        ('license_zuora', 'licenses_with_valid_subscription', true),
-        ('license_version', 'pings_with_known_license', false),
-        ('license_version', 'pings_mapped_to_subscription', true),
-        ('zuora_sfdc', 'billing_accounts_with_crm_account', true),
-    ] %}
-    select '{{ integration }}' as integration, '{{ measure }}' as measure, {{ money }} as has_money, {{ loop.index }} as sort_order
-    {%- if not loop.last %}
-    union all{% endif %}
-    {%- endfor %}
+    {{ integration_coverage_catalog() }}
 )
 
 select
