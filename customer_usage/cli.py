@@ -118,7 +118,13 @@ def _run_docs(args) -> int:
     return status
 
 
-SUBCOMMANDS = [_add_generate, _add_run, _add_docs]
+def _add_accuracy(subparsers) -> None:
+    from customer_usage.accuracy.command import add_parser
+
+    add_parser(subparsers)
+
+
+SUBCOMMANDS = [_add_generate, _add_run, _add_docs, _add_accuracy]
 
 
 def build_parser() -> argparse.ArgumentParser:

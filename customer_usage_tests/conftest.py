@@ -13,3 +13,15 @@ def local_env(tmp_path):
     env = local_settings(tmp_path)
     (tmp_path / "landing").mkdir()
     return env
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory):
+    """The generator's demo data set (default seed), built once per session into a scratch
+    warehouse: (landing folder, ground-truth folder, warehouse file). Shared by the
+    accuracy command test and the staleness test of docs/integration-challenges.md."""
+    from customer_usage.accuracy.scoring import generate_and_build
+
+    work = tmp_path_factory.mktemp("demo_build")
+    warehouse, truth = generate_and_build(work, "demo")
+    return work / "landing", truth, warehouse

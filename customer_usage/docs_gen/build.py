@@ -77,10 +77,12 @@ def dbt_build(env: dict[str, str], target_path: Path, models: tuple[str, ...] = 
     }
 
 
-def build_warehouse(landing_dir: Path, work_dir: Path, as_of: str | None = None) -> Path:
-    """Landing folder -> finished warehouse in work_dir; returns the DuckDB path."""
+def build_warehouse(landing_dir: Path, work_dir: Path, as_of: str | None = None,
+                    duckdb_path: Path | None = None) -> Path:
+    """Landing folder -> finished warehouse (work_dir/warehouse.duckdb unless
+    `duckdb_path` names it); returns the DuckDB path."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    duckdb_path = work_dir / "warehouse.duckdb"
+    duckdb_path = duckdb_path or work_dir / "warehouse.duckdb"
     env = settings_env(landing_dir, duckdb_path, as_of)
     loaded = load_sources(env)
     if not loaded.success:
