@@ -19,7 +19,7 @@ from customer_usage.dbt.project import dbt_executable
 from customer_usage.dbt.translator import CustomerUsageTranslator
 from customer_usage.partitions import monthly_partitions
 from customer_usage.environment import environment
-from customer_usage.docs_gen.coverage import attach_coverage_chart, coverage_rows
+from customer_usage.docs_gen.charts import attach_charts, report_charts
 from customer_usage.settings import DBT_PROJECT_DIR, Settings
 from customer_usage.warehouse import WAREHOUSE_POOL, WarehouseResource
 
@@ -60,9 +60,9 @@ def _stream(
     try:
         with environment(dbt_env):
             invocation_handle = dbt.cli(args, context=invocation, target_path=target_path)
-        yield from attach_coverage_chart(
+        yield from attach_charts(
             invocation_handle.stream().fetch_row_counts().fetch_column_metadata(),
-            read_rows=lambda: _coverage_rows(warehouse),
+            charts=report_charts(warehouse.connect),
             before_read=_release_dbt_duckdb,
         )
     finally:
@@ -92,11 +92,6 @@ def _keep_parse_state(target_path: Path) -> None:
     if produced.exists():
         shutil.copy2(produced, DBT_PROJECT_DIR / "target" / PARTIAL_PARSE_FILE)
     shutil.rmtree(target_path, ignore_errors=True)
-
-
-def _coverage_rows(warehouse_resource: WarehouseResource) -> list[dict]:
-    with warehouse_resource.connect() as warehouse:
-        return coverage_rows(warehouse)
 
 
 def _release_dbt_duckdb() -> None:

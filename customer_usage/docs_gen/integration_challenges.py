@@ -1,8 +1,9 @@
-"""docs/integration-challenges.md: what goes wrong between each pair of systems, with numbers.
+"""docs/integration-challenges.md: what goes wrong between each pair of systems, with numbers,
+and the ranked list of fixes.
 
-The prose per pair is a template below; the numbers come from a finished warehouse
-(rpt_integration_coverage plus a few breakdowns), so the document is regenerated, never
-edited by hand:
+The prose per pair is a template below (per defect: docs_gen/fixes.py); the numbers come
+from a finished warehouse (rpt_integration_roadmap, rpt_integration_coverage and its
+monthly trend, plus a few breakdowns), so the document is regenerated, never edited by hand:
 
     python -m customer_usage.docs_gen.integration_challenges --demo          # generate demo data, build, write
     python -m customer_usage.docs_gen.integration_challenges --duckdb PATH   # from an existing warehouse
@@ -20,7 +21,16 @@ from pathlib import Path
 
 import duckdb
 
+from customer_usage.docs_gen import fixes
 from customer_usage.docs_gen.coverage import COVERAGE_SQL, coverage_markdown
+from customer_usage.docs_gen.roadmap import (
+    monthly_rows,
+    roadmap_markdown,
+    roadmap_mermaid,
+    roadmap_rows,
+    trend_markdown,
+    trend_mermaid,
+)
 from customer_usage.settings import PROJECT_ROOT
 
 DOC_PATH = PROJECT_ROOT / "docs" / "integration-challenges.md"
@@ -127,45 +137,120 @@ def _fmt_table(rows: list[tuple]) -> list[str]:
     return out
 
 
+class _Rows:
+    """A read-only DuckDB connection that answers `fetch_df` like a `Warehouse`."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def fetch_df(self, sql: str):
+        return self.con.execute(sql).fetchdf()
+
+
+def _arr(value) -> str:
+    return "–" if value is None or value != value else f"${float(value):,.0f}"
+
+
+def _roadmap_section(roadmap: list[dict]) -> list[str]:
+    out = [
+        "## The roadmap: what to fix first",
+        "",
+        "Every broken link is a row of `rpt_integration_defects`; `rpt_integration_roadmap` ranks the defects by",
+        "the ARR at stake (each subscription lineage counted once per defect). A lineage can be at stake under",
+        "several defects, so the column is not summed. Fix in this order:",
+        "",
+        roadmap_markdown(roadmap),
+        "",
+        roadmap_mermaid(roadmap),
+        "",
+    ]
+    for r in roadmap:
+        out.append(f"{int(r['priority_rank'])}. **`{r['defect']}`** ({_arr(r['arr_at_stake'])}, "
+                   f"{int(r['entity_count']):,} {'entity' if int(r['entity_count']) == 1 else 'entities'}): "
+                   f"{fixes.fix(r['defect'])}.")
+    return out + [""]
+
+
+def _pair_section(pair: Pair, measures: list[dict], defects: list[dict], trend: list[dict], breakdown) -> list[str]:
+    out = [f"## {pair.title} (`{pair.integration}`)", ""]
+    out += [f"**Join keys.** {pair.join_keys}", ""]
+    out += [f"**What goes wrong.** {pair.what_goes_wrong}", ""]
+    out += [f"**Business impact.** {pair.impact}", ""]
+    out += ["**How often, and what it costs.**", ""]
+    for r in measures:
+        missing = int(r["denominator"]) - int(r["numerator"])
+        arr = "" if r["unmapped_arr"] is None or r["unmapped_arr"] != r["unmapped_arr"] else \
+            f", ${r['unmapped_arr']:,.0f} ARR at stake ({int(r['unmapped_subscriptions'])} subscriptions)"
+        cov = "n/a" if r["coverage"] is None or r["coverage"] != r["coverage"] else f"{r['coverage']:.1%}"
+        out.append(f"- `{r['measure']}`: {int(r['numerator']):,} of {int(r['denominator']):,} join ({cov}); "
+                   f"{missing:,} do not{arr}.")
+    out.append("")
+    if defects:
+        out += ["**What it blocks downstream, and the fix** (rank in the roadmap):", ""]
+        for r in defects:
+            noun = "entity" if int(r["entity_count"]) == 1 else "entities"
+            out.append(f"- #{int(r['priority_rank'])} `{r['defect']}`: {int(r['entity_count']):,} {noun}, "
+                       f"{int(r['subscription_count']):,} subscriptions, {_arr(r['arr_at_stake'])} ARR. "
+                       f"Blocks: {fixes.blocks(r['defect'])}. Fix: {fixes.fix(r['defect'])}.")
+        out.append("")
+    else:
+        out += ["**What it blocks downstream.** Nothing on this data: no broken link found.", ""]
+    if trend:
+        out += ["**Trend** (coverage at each month's end):", "", trend_markdown(trend), ""]
+    if breakdown is not None:
+        out += [f"{pair.breakdown_title}:", "", *_fmt_table(breakdown), ""]
+    return out
+
+
 def render(duckdb_path: Path, provenance: str) -> str:
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
-        frame = con.execute(COVERAGE_SQL).fetchdf()
-        rows = frame.to_dict("records")
+        rows = con.execute(COVERAGE_SQL).fetchdf().to_dict("records")
         as_of = con.execute("select max(as_of_date) from marts.rpt_integration_coverage").fetchone()[0]
         breakdowns = {p.integration: con.execute(p.breakdown_sql).fetchall() for p in PAIRS if p.breakdown_sql}
+        roadmap = roadmap_rows(_Rows(con))
+        monthly = monthly_rows(_Rows(con))
     out = [
         "# Integration challenges",
         "",
         "<!-- Generated by `python -m customer_usage.docs_gen.integration_challenges`; do not edit by hand. -->",
         "",
-        f"Numbers: {provenance}, reporting date {as_of}. Measures and rules: data-contract §4; the join keys are",
-        "drawn in `docs/erd.md`. *Unmapped ARR* is 12 × MRR of the recurring charges in effect in the AS_OF month",
-        "of the subscriptions behind the rows that do not join (a subscription counts once per measure).",
+        f"Numbers: {provenance}, reporting date {as_of}. Measures and rules: data-contract §4 and §7; the join",
+        "keys are drawn in `docs/erd.md`. *ARR at stake* is 12 × MRR of the recurring charges in effect in the",
+        "AS_OF month of the subscription lineages behind the rows that do not join (a lineage counts once per",
+        "measure or defect). Every broken row is listed in `marts.rpt_integration_defects`.",
         "",
+        *_roadmap_section(roadmap),
         "## Coverage per measure",
         "",
         coverage_markdown(rows),
         "",
+        "## Coverage over time",
+        "",
+        "Each measure recomputed at every month's end over the rows that existed then",
+        "(`rpt_integration_coverage_monthly`). The sources keep no history: a row counts from its creation and",
+        "joins from the month its current link became visible (the target's creation; for licenses, the",
+        "license's last edit). A row that does not join today is taken as never having joined.",
+        "",
+        trend_markdown(monthly),
+        "",
+        trend_mermaid(monthly),
+        "",
     ]
-    by_integration: dict[str, list[dict]] = {}
-    for r in rows:
-        by_integration.setdefault(r["integration"], []).append(r)
     for pair in PAIRS:
-        out += [f"## {pair.title} (`{pair.integration}`)", ""]
-        out += [f"**Join keys.** {pair.join_keys}", ""]
-        out += [f"**What goes wrong.** {pair.what_goes_wrong}", ""]
-        out += [f"**Business impact.** {pair.impact}", ""]
-        for r in by_integration.get(pair.integration, []):
-            missing = int(r["denominator"]) - int(r["numerator"])
-            arr = "" if r["unmapped_arr"] is None or r["unmapped_arr"] != r["unmapped_arr"] else \
-                f", ${r['unmapped_arr']:,.0f} ARR at stake ({int(r['unmapped_subscriptions'])} subscriptions)"
-            cov = "n/a" if r["coverage"] is None or r["coverage"] != r["coverage"] else f"{r['coverage']:.1%}"
-            out.append(f"- `{r['measure']}`: {int(r['numerator']):,} of {int(r['denominator']):,} join ({cov}); "
-                       f"{missing:,} do not{arr}.")
-        out.append("")
-        if pair.integration in breakdowns:
-            out += [f"{pair.breakdown_title}:", "", *_fmt_table(breakdowns[pair.integration]), ""]
+        out += _pair_section(
+            pair,
+            [r for r in rows if r["integration"] == pair.integration],
+            [r for r in roadmap if r["integration"] == pair.integration],
+            [r for r in monthly if r["integration"] == pair.integration],
+            breakdowns.get(pair.integration),
+        )
     return "\n".join(out)
+
+
+def demo_provenance(truth_dir: Path, scale: str = "demo") -> str:
+    """How the demo numbers were made, from the ground truth's rates.json."""
+    rates = json.loads((truth_dir / "rates.json").read_text())
+    return f"a `{rates.get('scale', scale)}` run of the generator (seed {rates.get('seed')})"
 
 
 def build_demo(work_dir: Path, scale: str = "demo", seed: int | None = None) -> tuple[Path, str]:
@@ -179,9 +264,8 @@ def build_demo(work_dir: Path, scale: str = "demo", seed: int | None = None) -> 
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=PROJECT_ROOT)
     if proc.returncode != 0:
         raise RuntimeError(f"customer-usage generate failed:\n{proc.stderr[-3000:]}")
-    rates = json.loads((work_dir / "ground_truth" / "rates.json").read_text())
     path = build_warehouse(landing, work_dir / "build")
-    return path, f"a `{rates.get('scale', scale)}` run of the generator (seed {rates.get('seed')})"
+    return path, demo_provenance(work_dir / "ground_truth", scale)
 
 
 def main(argv: list[str] | None = None) -> int:
