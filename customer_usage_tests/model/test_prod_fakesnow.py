@@ -23,6 +23,9 @@ COMPARE = {
     "marts.dim_customer": "select dim_customer_id, customer_type, deployment_type, source_systems from {t} order by 1",
     "marts.dim_crm_account": "select dim_crm_account_id, dim_parent_crm_account_id from {t} order by 1",
     "marts.dim_billing_account": "select dim_billing_account_id, dim_crm_account_id from {t} order by 1",
+    "marts.rpt_integration_defects": "select defect, entity_type, entity_id, dim_subscription_id_original, arr from {t} order by 1, 2, 3",
+    "marts.rpt_integration_roadmap": "select defect, entity_count, subscription_count, arr_at_stake, priority_rank from {t} order by 1",
+    "marts.rpt_integration_coverage_monthly": "select snapshot_month, measure, numerator, denominator from {t} order by 1, 2",
     "intermediate.int_ping_subscription": "select dim_ping_id, dim_installation_id, dim_subscription_id, ping_subscription_source from {t} order by 1",
 }
 
