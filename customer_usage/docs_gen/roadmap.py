@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import dagster as dg
 
 ROADMAP_SQL = """
-select priority_rank, integration, defect, entity_count, subscription_count, arr_at_stake
+select priority_rank, integration, defect, entity_count, subscription_count, arr_at_stake, arr_unlinked
 from marts.rpt_integration_roadmap
 order by priority_rank
 """
@@ -50,14 +50,15 @@ def roadmap_markdown(rows: Sequence[dict]) -> str:
     """Ranked fixes with a bar proportional to the ARR at stake."""
     top = max((float(r["arr_at_stake"]) for r in rows), default=0.0) or 1.0
     lines = [
-        "| rank | defect | integration | entities | subscriptions | ARR at stake | |",
-        "|---:|---|---|---:|---:|---:|---|",
+        "| rank | defect | integration | entities | subscriptions | ARR at stake | of which usage lost | |",
+        "|---:|---|---|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         filled = round(float(r["arr_at_stake"]) / top * BAR_WIDTH)
         lines.append(
             f"| {int(r['priority_rank'])} | `{r['defect']}` | `{r['integration']}` | {int(r['entity_count']):,} "
-            f"| {int(r['subscription_count']):,} | ${float(r['arr_at_stake']):,.0f} | `{'█' * filled or '·'}` |"
+            f"| {int(r['subscription_count']):,} | ${float(r['arr_at_stake']):,.0f} "
+            f"| ${float(r.get('arr_unlinked', r['arr_at_stake'])):,.0f} | `{'█' * filled or '·'}` |"
         )
     return "\n".join(lines)
 

@@ -67,13 +67,13 @@ LICENSES = [
     (4, "ddd", "O2", "SUB-O2", FIXED_AT),             # Zuora id corrected in March 2026
 ]
 
-# (id, uuid, md5, recorded_at)
+# (id, uuid, md5, license_subscription_id, recorded_at)
 PINGS = [
-    (1, "u1", "aaa", "2026-09-10"),   # -> O2
-    (2, "u2", "zzz", "2026-09-11"),   # ping_license_unknown (no lineage)
-    (3, "u3", "ccc", "2026-09-12"),   # ping_unmapped_to_subscription (O6 by license name)
-    (4, "u4", None, "2026-09-13"),    # unlicensed: no defect
-    (5, "u3", "ccc", "2026-10-12"),   # ping_unmapped_to_subscription again (same lineage)
+    (1, "u1", "aaa", None, "2026-09-10"),   # -> O2
+    (2, "u2", "zzz", "O2", "2026-09-11"),   # ping_license_unknown, still mapped to O2 by its own subscription id
+    (3, "u3", "ccc", None, "2026-09-12"),   # ping_unmapped_to_subscription (O6 by license name)
+    (4, "u4", None, None, "2026-09-13"),    # unlicensed: no defect
+    (5, "u3", "ccc", None, "2026-10-12"),   # ping_unmapped_to_subscription again (same lineage)
 ]
 
 # defect -> (integration, entity_type, entity_id, lineage, arr): what rpt_integration_defects must say
@@ -91,7 +91,7 @@ EXPECTED_DEFECTS = {
     "sm_order_without_license": ("customers_license", "order", "5", "O5", ARR["O5"]),
     "license_missing_subscription_id": ("license_zuora", "license", "2", "O4", ARR["O4"]),
     "license_subscription_not_in_zuora": ("license_zuora", "license", "3", "O6", ARR["O6"]),
-    "ping_license_unknown": ("license_version", "ping", "2", None, 0.0),
+    "ping_license_unknown": ("license_version", "ping", "2", "O2", ARR["O2"]),
     "ping_unmapped_to_subscription": ("license_version", "ping", "3", "O6", ARR["O6"]),
     "billing_account_crm_unresolved": ("zuora_sfdc", "billing_account", "Z2", None, ARR["O4"]),
 }
@@ -196,10 +196,10 @@ def landing_frames() -> dict[str, pd.DataFrame]:
     }
     frames["version_db/usage_data"] = pd.DataFrame([
         {"id": i, "uuid": u, "hostname": f"host-{u}", "host_id": int(u[1:]), "version": "17.0", "edition": "EE",
-         "license_md5": md5, "license_subscription_id": None, "license_user_count": 10,
+         "license_md5": md5, "license_subscription_id": lsid, "license_user_count": 10,
          "license_billable_users": 8, "historical_max_users": 9, "active_user_count": 7,
          "recorded_at": pd.Timestamp(ts), "created_at": pd.Timestamp(ts),
          "payload": json.dumps({"counts": {"ci_builds": 3}})}
-        for i, u, md5, ts in PINGS
+        for i, u, md5, lsid, ts in PINGS
     ])
     return frames

@@ -65,6 +65,19 @@ def test_roadmap_ranks_by_arr_then_entity_count_then_name(roadmap_warehouse):
     assert by_defect.loc["billing_account_crm_unresolved", "subscription_count"] == 0
 
 
+def test_arr_still_reached_by_another_key_is_at_stake_but_not_lost(roadmap_warehouse):
+    """Ping 2's license_md5 is unknown, but its own license_subscription_id maps it to O2:
+    the lineage is known (arr per §7), and arr_unlinked says no usage is lost."""
+    defects = q(roadmap_warehouse, "select * from marts.rpt_integration_defects").set_index("defect")
+    assert bool(defects.loc["ping_license_unknown", "is_linked_otherwise"])
+    assert not defects.drop(index="ping_license_unknown").is_linked_otherwise.any()
+    roadmap = q(roadmap_warehouse, "select * from marts.rpt_integration_roadmap").set_index("defect")
+    assert roadmap.loc["ping_license_unknown", "arr_at_stake"] == d.ARR["O2"]
+    assert roadmap.loc["ping_license_unknown", "arr_unlinked"] == 0
+    others = roadmap.drop(index="ping_license_unknown")
+    assert (others.arr_unlinked == others.arr_at_stake).all()
+
+
 def test_roadmap_matches_unmapped_arr_where_they_measure_the_same(roadmap_warehouse):
     coverage = q(roadmap_warehouse, "select * from marts.rpt_integration_coverage").set_index("measure")
     roadmap = q(roadmap_warehouse, "select * from marts.rpt_integration_roadmap").set_index("defect")

@@ -9,7 +9,8 @@
 -- AS_OF month (int_subscription_arr), 0 when none. An entity that stands for
 -- several lineages keeps the one with the most ARR (then the lowest id), so the
 -- grain stays one row per entity. A billing account's arr is the sum over its
--- lineages.
+-- lineages. is_linked_otherwise marks rows whose usage still reaches the lineage by
+-- another key (a ping with an unknown license_md5 but a valid license_subscription_id).
 with lineage_arr as (
     select
         dim_subscription_id_original,
@@ -114,7 +115,8 @@ candidates as (
             when bridge.order_id is not null then orders.lineage_id
             when bridge.dim_namespace_id is not null then namespace_lineages.lineage_id
             else bridge.dim_subscription_id_original
-        end as lineage_id
+        end as lineage_id,
+        false as is_linked_otherwise
     from bridge
     left join orders
         on orders.order_id = bridge.order_id
@@ -130,7 +132,8 @@ candidates as (
         'order_subscription_not_in_zuora',
         'order',
         cast(order_id as {{ dbt.type_string() }}),
-        lineage_id
+        lineage_id,
+        false
     from orders
     where not trial
         and subscription_id is not null
@@ -143,7 +146,8 @@ candidates as (
         'customer_zuora_account_not_in_zuora',
         'customer',
         cast(customers.id as {{ dbt.type_string() }}),
-        cast(null as {{ dbt.type_string() }})
+        cast(null as {{ dbt.type_string() }}),
+        false
     from {{ ref('stg_customers_db__customers') }} as customers
     left join {{ ref('stg_zuora__account') }} as billing
         on billing.id = customers.zuora_account_id
@@ -157,7 +161,8 @@ candidates as (
         'sm_order_without_license',
         'order',
         cast(orders.order_id as {{ dbt.type_string() }}),
-        orders.lineage_id
+        orders.lineage_id,
+        false
     from orders
     left join license_names
         on license_names.zuora_subscription_name = orders.subscription_name
@@ -173,19 +178,22 @@ candidates as (
             then 'license_missing_subscription_id' else 'license_subscription_not_in_zuora' end,
         'license',
         cast(dim_license_id as {{ dbt.type_string() }}),
-        lineage_id
+        lineage_id,
+        false
     from licenses
     where not is_license_subscription_id_valid
 
     union all
 
-    -- the lineage is known when the ping's own license_subscription_id maps it
+    -- the lineage is known when the ping's own license_subscription_id maps it; its
+    -- usage then still reaches the lineage (is_linked_otherwise)
     select
         'license_version',
         'ping_license_unknown',
         'ping',
         cast(dim_ping_id as {{ dbt.type_string() }}),
-        dim_subscription_id_original
+        dim_subscription_id_original,
+        dim_subscription_id is not null
     from pings
     where dim_license_id is null
 
@@ -196,7 +204,8 @@ candidates as (
         'ping_unmapped_to_subscription',
         'ping',
         cast(dim_ping_id as {{ dbt.type_string() }}),
-        license_lineage_id
+        license_lineage_id,
+        false
     from pings
     where dim_license_id is not null
         and dim_subscription_id is null
@@ -209,7 +218,8 @@ one_lineage_per_entity as (
         candidates.entity_type,
         candidates.entity_id,
         candidates.lineage_id as dim_subscription_id_original,
-        coalesce(lineage_arr.arr, 0) as arr
+        coalesce(lineage_arr.arr, 0) as arr,
+        candidates.is_linked_otherwise
     from candidates
     left join lineage_arr
         on lineage_arr.dim_subscription_id_original = candidates.lineage_id
@@ -226,7 +236,8 @@ unresolved_billing_accounts as (
         'billing_account' as entity_type,
         billing.dim_billing_account_id as entity_id,
         cast(null as {{ dbt.type_string() }}) as dim_subscription_id_original,
-        coalesce(sum(lineage_arr.arr), 0) as arr
+        coalesce(sum(lineage_arr.arr), 0) as arr,
+        false as is_linked_otherwise
     from {{ ref('dim_billing_account') }} as billing
     left join {{ ref('int_subscription_lineage') }} as lineages
         on lineages.dim_billing_account_id = billing.dim_billing_account_id
@@ -234,7 +245,7 @@ unresolved_billing_accounts as (
         on lineage_arr.dim_subscription_id_original = lineages.dim_subscription_id_original
     where billing.crm_id is not null
         and billing.dim_crm_account_id is null
-    group by 1, 2, 3, 4, 5
+    group by 1, 2, 3, 4, 5, 7
 ),
 
 defects as (
@@ -251,5 +262,6 @@ select
     entity_id,
     dim_subscription_id_original,
     cast(arr as {{ dbt.type_float() }}) as arr,
+    is_linked_otherwise,
     {{ as_of_date() }} as as_of_date
 from defects

@@ -10,14 +10,18 @@ with defects as (
 lineage_arr as (
     select
         defect,
-        sum(arr) as lineage_arr
+        sum(arr) as lineage_arr,
+        sum(case when is_unlinked then arr else 0 end) as unlinked_lineage_arr
     from (
-        select distinct
+        select
             defect,
             dim_subscription_id_original,
-            arr
+            max(arr) as arr,
+            -- the lineage is lost when any of its rows reaches it by no other key
+            max(case when is_linked_otherwise then 0 else 1 end) = 1 as is_unlinked
         from defects
         where dim_subscription_id_original is not null
+        group by 1, 2
     ) as distinct_lineages
     group by 1
 ),
@@ -39,6 +43,7 @@ select
     per_defect.entity_count,
     per_defect.subscription_count,
     cast(coalesce(lineage_arr.lineage_arr, 0) + per_defect.arr_without_lineage as {{ dbt.type_float() }}) as arr_at_stake,
+    cast(coalesce(lineage_arr.unlinked_lineage_arr, 0) + per_defect.arr_without_lineage as {{ dbt.type_float() }}) as arr_unlinked,
     row_number() over (
         order by
             coalesce(lineage_arr.lineage_arr, 0) + per_defect.arr_without_lineage desc,
