@@ -9,7 +9,8 @@
 --               denominator from that month on;
 --   covered_at  when its current link became visible: the latest of entered_at,
 --               the creation of what it links to (namespace, Zuora subscription
---               version or account, license, surviving Salesforce account) and,
+--               version - for orders the lineage's first version - or account,
+--               license, surviving Salesforce account) and,
 --               for licenses, the license's updated_at. A license file never
 --               changes after issue, so an edit of its row is a correction of its
 --               Zuora id: a license fixed in month 3 joins from month 3 on. Orders
@@ -22,19 +23,29 @@ with subscriptions as (
     select * from {{ ref('stg_zuora__subscription') }}
 ),
 
+lineage_first_created as (
+    select
+        original_id,
+        min(created_date) as first_created_at
+    from subscriptions
+    group by 1
+),
+
+-- an order's subscription_id is rewritten at amendments to the newest version, so it
+-- joins Zuora from the creation of its lineage's first version, not of that version
 orders as (
     select
         orders.*,
         source_orders.created_at,
         namespaces.created_at as namespace_created_at,
-        subscriptions.created_date as subscription_created_at
+        lineage_first_created.first_created_at as subscription_created_at
     from {{ ref('int_orders') }} as orders
     inner join {{ ref('stg_customers_db__orders') }} as source_orders
         on source_orders.id = orders.order_id
     left join {{ ref('stg_gitlab_dotcom__namespaces') }} as namespaces
         on namespaces.id = orders.gl_namespace_id
-    left join subscriptions
-        on subscriptions.id = orders.dim_subscription_id
+    left join lineage_first_created
+        on lineage_first_created.original_id = orders.dim_subscription_id_original
 ),
 
 namespaces as (
