@@ -167,7 +167,9 @@ def _roadmap_section(roadmap: list[dict]) -> list[str]:
         "",
     ]
     for r in roadmap:
-        out.append(f"{int(r['priority_rank'])}. **`{r['defect']}`** ({_arr(r['arr_at_stake'])}, "
+        lost = float(r.get("arr_unlinked", r["arr_at_stake"]))
+        note = "" if lost == float(r["arr_at_stake"]) else f", of which {_arr(lost)} with usage lost"
+        out.append(f"{int(r['priority_rank'])}. **`{r['defect']}`** ({_arr(r['arr_at_stake'])}{note}, "
                    f"{int(r['entity_count']):,} {'entity' if int(r['entity_count']) == 1 else 'entities'}): "
                    f"{fixes.fix(r['defect'])}.")
     return out + [""]
