@@ -151,6 +151,11 @@ def _arr(value) -> str:
     return "–" if value is None or value != value else f"${float(value):,.0f}"
 
 
+def _lost_note(row: dict) -> str:
+    lost = float(row.get("arr_unlinked", row["arr_at_stake"]))
+    return "" if lost == float(row["arr_at_stake"]) else f", of which {_arr(lost)} with usage lost"
+
+
 def _roadmap_section(roadmap: list[dict]) -> list[str]:
     out = [
         "## The roadmap: what to fix first",
@@ -167,9 +172,7 @@ def _roadmap_section(roadmap: list[dict]) -> list[str]:
         "",
     ]
     for r in roadmap:
-        lost = float(r.get("arr_unlinked", r["arr_at_stake"]))
-        note = "" if lost == float(r["arr_at_stake"]) else f", of which {_arr(lost)} with usage lost"
-        out.append(f"{int(r['priority_rank'])}. **`{r['defect']}`** ({_arr(r['arr_at_stake'])}{note}, "
+        out.append(f"{int(r['priority_rank'])}. **`{r['defect']}`** ({_arr(r['arr_at_stake'])}{_lost_note(r)}, "
                    f"{int(r['entity_count']):,} {'entity' if int(r['entity_count']) == 1 else 'entities'}): "
                    f"{fixes.fix(r['defect'])}.")
     return out + [""]
@@ -194,13 +197,14 @@ def _pair_section(pair: Pair, measures: list[dict], defects: list[dict], trend: 
         for r in defects:
             noun = "entity" if int(r["entity_count"]) == 1 else "entities"
             out.append(f"- #{int(r['priority_rank'])} `{r['defect']}`: {int(r['entity_count']):,} {noun}, "
-                       f"{int(r['subscription_count']):,} subscriptions, {_arr(r['arr_at_stake'])} ARR. "
+                       f"{int(r['subscription_count']):,} subscriptions, {_arr(r['arr_at_stake'])} ARR"
+                       f"{_lost_note(r)}. "
                        f"Blocks: {fixes.blocks(r['defect'])}. Fix: {fixes.fix(r['defect'])}.")
         out.append("")
     else:
         out += ["**What it blocks downstream.** Nothing on this data: no broken link found.", ""]
     if trend:
-        out += ["**Trend** (coverage at each month's end):", "", trend_markdown(trend), ""]
+        out += ["**Trend** (coverage at each month's end):", "", trend_markdown(trend), "", trend_mermaid(trend), ""]
     if breakdown is not None:
         out += [f"{pair.breakdown_title}:", "", *_fmt_table(breakdown), ""]
     return out
@@ -237,7 +241,7 @@ def render(duckdb_path: Path, provenance: str) -> str:
         "",
         trend_markdown(monthly),
         "",
-        trend_mermaid(monthly),
+        "Each pair's section below charts its measures month by month.",
         "",
     ]
     for pair in PAIRS:

@@ -94,15 +94,15 @@ def trend_markdown(rows: Sequence[dict]) -> str:
     return "\n".join(lines)
 
 
-def trend_mermaid(rows: Sequence[dict], measures: Sequence[str] | None = None) -> str:
-    """A Mermaid xychart (GitHub renders it) of coverage % per month, one line per measure."""
+def trend_mermaid(rows: Sequence[dict]) -> str:
+    """A Mermaid xychart (GitHub renders it) of coverage % per month, one line per measure;
+    the title names the lines in order (xychart has no legend)."""
     groups = _by_measure(rows)
     months = sorted({_month(r["snapshot_month"]) for r in rows})
-    lines = ["```mermaid", "xychart-beta", '    title "Coverage per month (%)"',
+    names = " / ".join(f"{i}: {measure}" for i, (_, measure) in enumerate(groups, start=1))
+    lines = ["```mermaid", "xychart-beta", f'    title "Coverage % at month end ({names})"',
              f"    x-axis [{', '.join(months)}]", '    y-axis "coverage %" 0 --> 100']
-    for (_, measure), series in groups.items():
-        if measures is not None and measure not in measures:
-            continue
+    for series in groups.values():
         values = [round(100 * r["coverage"], 1) if _present(r["coverage"]) else 0 for r in series]
         lines.append(f"    line [{', '.join(str(v) for v in values)}]")
     lines.append("```")
