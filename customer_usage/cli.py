@@ -118,7 +118,13 @@ def _run_docs(args) -> int:
     return status
 
 
-SUBCOMMANDS = [_add_generate, _add_run, _add_docs]
+def _add_export(subparsers) -> None:
+    from customer_usage.exports.cli import add_export
+
+    add_export(subparsers)
+
+
+SUBCOMMANDS = [_add_generate, _add_run, _add_docs, _add_export]
 
 
 def build_parser() -> argparse.ArgumentParser:

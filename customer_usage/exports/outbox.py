@@ -44,5 +44,12 @@ class OutboxDestination:
         tmp.replace(self.path)
         return {}
 
+    def delete(self, keys: list[str], key_field: str) -> dict[str, str]:
+        """Removed rows an export deletes: `<export>.deleted.jsonl` (the latest run's keys)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{self.export}.deleted.jsonl"
+        path.write_text("".join(json.dumps({key_field: k}) + "\n" for k in keys), encoding="utf-8")
+        return {}
+
     def describe(self) -> dict[str, Any]:
         return {"outbox_table": f"{OUTBOX_SCHEMA}.{self.export}", "outbox_file": str(self.path)}

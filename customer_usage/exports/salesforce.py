@@ -101,7 +101,10 @@ class SalesforceResource(dg.ConfigurableResource):
     domain: str | None = Field(default=None, description="login, test or a My Domain prefix")
     instance_url: str | None = Field(default=None, description="https://<my-domain>.my.salesforce.com")
     object_name: str = Field(default="Account", description="sObject to upsert into")
-    external_id_field: str = Field(default="Id", description="External ID field the upsert matches on")
+    external_id_field: str | None = Field(
+        default=None,
+        description="External ID field the upsert matches on; default: the key field of the export's field mapping",
+    )
     api_version: str = "59.0"
     job_size: int = 10_000
     poll_seconds: float = 5.0
@@ -141,7 +144,7 @@ class SalesforceResource(dg.ConfigurableResource):
         destination = SalesforceBulkDestination(
             self.connect(session),
             object_name=self.object_name,
-            external_id_field=self.external_id_field,
+            external_id_field=self.external_id_field or "Id",
             job_size=self.job_size,
             poll_seconds=self.poll_seconds,
         )
