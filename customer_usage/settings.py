@@ -36,6 +36,7 @@ class Settings:
     export_max_failure_rate: float = 0.2
     export_history_days: int = 90
     export_preview_rows: int = 20
+    export_mappings_dir: Path | None = None  # None: the mappings shipped in customer_usage/exports/mappings
 
     @property
     def is_local(self) -> bool:
@@ -90,4 +91,6 @@ def _export_settings(env) -> dict:
         "export_max_failure_rate": _number(env, "CUSTOMER_USAGE_EXPORT_MAX_FAILURE_RATE", 0.2, float, 0.0, 1.0),
         "export_history_days": _number(env, "CUSTOMER_USAGE_SYNC_HISTORY_DAYS", 90, int, 1, 36500),
         "export_preview_rows": _number(env, "CUSTOMER_USAGE_EXPORT_PREVIEW_ROWS", 20, int, 1, 100000),
+        "export_mappings_dir": Path(env["CUSTOMER_USAGE_EXPORT_MAPPINGS_DIR"]).resolve()
+        if (env.get("CUSTOMER_USAGE_EXPORT_MAPPINGS_DIR") or "").strip() else None,
     }

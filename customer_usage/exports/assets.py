@@ -15,7 +15,7 @@ from typing import Callable
 import dagster as dg
 
 from customer_usage.exports.gainsight import GainsightResource
-from customer_usage.exports.mapping import ExportMapping, load_mappings
+from customer_usage.exports.mapping import ExportMapping, MappingError, load_mappings
 from customer_usage.exports.outbox import OutboxDestination
 from customer_usage.exports.salesforce import SalesforceResource
 from customer_usage.exports.sync import ExportPolicy, ExportResult, ExportSpec, run_export
@@ -57,6 +57,10 @@ def build_export_assets(
 ) -> list[dg.AssetsDefinition]:
     policy = policy or ExportPolicy()
     mappings = mappings or load_mappings()  # validated here: a bad mapping fails definitions load
+    missing = [spec.name for spec in (SALESFORCE, GAINSIGHT) if spec.name not in mappings]
+    if missing:
+        raise MappingError(f"no field mapping for export(s) {', '.join(missing)}: add <export>.yml "
+                           "to the mappings folder (CUSTOMER_USAGE_EXPORT_MAPPINGS_DIR)")
 
     def export(wh, spec: ExportSpec, destination, context, key_field: str | None = None):
         mapping = mappings[spec.name].with_key_field(key_field)

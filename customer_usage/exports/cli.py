@@ -28,14 +28,15 @@ def add_export(subparsers) -> None:
 
 def run_export_command(args) -> int:
     from customer_usage.exports.definitions import export_policy, preview_dir
-    from customer_usage.exports.mapping import load_mappings
+    from customer_usage.exports.mapping import MAPPINGS_DIR, load_mappings
     from customer_usage.exports.preview import dry_run, format_summary
     from customer_usage.settings import Settings
     from customer_usage.warehouse import warehouse_resource_for
 
     settings = Settings.from_env()
+    mappings = load_mappings(settings.export_mappings_dir or MAPPINGS_DIR)
     with warehouse_resource_for(settings).connect() as wh:
-        summary = dry_run(wh, load_mappings(), export_policy(settings), preview_dir(settings), args.export)
+        summary = dry_run(wh, mappings, export_policy(settings), preview_dir(settings), args.export)
     if args.json:
         print(json.dumps({name: {k: v for k, v in counts.items() if k != "preview"}
                           for name, counts in summary.items()}, indent=2))

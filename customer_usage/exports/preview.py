@@ -56,7 +56,10 @@ def format_summary(summary: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def build_preview_asset(folder: Path, policy: ExportPolicy, sync_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
+def build_preview_asset(folder: Path, policy: ExportPolicy, sync_keys: list[dg.AssetKey],
+                        mappings: dict[str, ExportMapping] | None = None) -> dg.AssetsDefinition:
+    mappings = mappings or load_mappings()
+
     @dg.asset(
         key=PREVIEW_KEY,
         deps=sync_keys,
@@ -69,7 +72,7 @@ def build_preview_asset(folder: Path, policy: ExportPolicy, sync_keys: list[dg.A
     )
     def export_preview(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connect() as wh:
-            summary = dry_run(wh, load_mappings(), policy, folder)
+            summary = dry_run(wh, mappings, policy, folder)
         context.log.info("\n" + format_summary(summary))
         metadata: dict[str, Any] = {}
         for name, counts in summary.items():
