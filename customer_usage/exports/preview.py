@@ -6,9 +6,10 @@ clear-or-delete / leave, and a JSONL preview (the first N rows of each kind,
 as the destination would receive them) in `<data folder>/export_preview/`.
 It reads the sync tables and the sync state only: nothing is sent, and no
 table is written.
-"""
 
-from __future__ import annotations
+(No `from __future__ import annotations` here: Dagster inspects the `context`
+annotation of asset functions.)
+"""
 
 import json
 from pathlib import Path
