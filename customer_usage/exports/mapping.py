@@ -82,6 +82,14 @@ def _child(node: yaml.MappingNode, name: str) -> yaml.Node | None:
     return None
 
 
+def _name(node: yaml.MappingNode | None, name: str) -> yaml.Node | None:
+    """The node of the key itself (`name:`), for an error on that line."""
+    for key, _ in (node.value if isinstance(node, yaml.MappingNode) else []):
+        if key.value == name:
+            return key
+    return node
+
+
 def documented_columns(model: str, path: Path = SYNC_MODELS_YML) -> set[str] | None:
     """The columns the dbt yml documents for a sync model (None: model not documented)."""
     document = yaml.safe_load(path.read_text()) or {}
@@ -111,27 +119,28 @@ def load_mapping(path: Path | str, catalog_path: Path | str = CATALOG_PATH,
     key_node = _child(root, "key")
     key = raw["key"]
     if not isinstance(key, dict) or not key.get("column") or not key.get("field"):
-        fail(key_node, "`key` needs `column` (the sync model's key column) and `field` (the destination's)")
+        fail(_name(root, "key"), "`key` needs `column` (the sync model's key column) and `field` (the destination's)")
     destination = str(raw["destination"])
     on_removed = raw.get("on_removed") or DEFAULT_ON_REMOVED.get(destination, "clear")
     if on_removed not in ON_REMOVED:
-        fail(_child(root, "on_removed"), f"on_removed {on_removed!r} is not one of {', '.join(ON_REMOVED)}")
+        fail(_name(root, "on_removed"), f"on_removed {on_removed!r} is not one of {', '.join(ON_REMOVED)}")
     if destination == "salesforce" and on_removed == "delete":
-        fail(_child(root, "on_removed"), "on_removed `delete` is not supported for Salesforce: the export "
+        fail(_name(root, "on_removed"), "on_removed `delete` is not supported for Salesforce: the export "
                                          "owns fields of the account, not the account (use clear or ignore)")
 
     model = str(raw["source_model"])
     known = documented_columns(model, models_yml)
     if known is None:
-        fail(_child(root, "source_model"), f"sync model {model!r} is not documented in {models_yml}")
+        fail(_name(root, "source_model"), f"sync model {model!r} is not documented in {models_yml}")
     export = str(raw["export"])
     metrics = [m for m in load_catalog(catalog_path) if export in m.exports]
     known |= {m.column for m in metrics}
 
     key_column = str(key["column"]).lower()
     if key_column not in known:
-        fail(_child(key_node, "column"), f"key column {key_column!r} is not a column of {model}")
-    entries: list[tuple[FieldMap, yaml.Node]] = [(FieldMap(key_column, str(key["field"]), "string"), key_node)]
+        fail(_name(key_node, "column"), f"key column {key_column!r} is not a column of {model}")
+    entries: list[tuple[FieldMap, yaml.Node]] = [
+        (FieldMap(key_column, str(key["field"]), "string"), _name(key_node, "field"))]
     fields_node = _child(root, "fields")
     explicit = raw.get("fields") or {}
     if not isinstance(explicit, dict):
@@ -159,7 +168,7 @@ def load_mapping(path: Path | str, catalog_path: Path | str = CATALOG_PATH,
         if metric.column not in mapped:
             field = template.format(column=metric.column)
             entries.append((FieldMap(metric.column, field, CATALOG_TYPES.get(metric.counts, metric_type), True),
-                            _child(root, "metrics") or root))
+                            _name(root, "metrics")))
 
     seen: dict[str, int] = {}
     for field_map, node in entries:
