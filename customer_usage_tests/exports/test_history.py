@@ -62,4 +62,5 @@ def test_the_gainsight_rows_of_an_account_are_found_through_their_payload(api, t
     write_sync_table(db, "sync_gainsight_subscription_usage", frame)
     run(db, "gainsight", api)
     sent = query(db, doc_queries()["What did we send to this account?"])
-    assert sorted(sent.sync_key) == sorted(frame.primary_key[:2]) and set(sent.export) == {"gainsight_subscription_usage"}
+    assert sorted(sent.sync_key) == sorted(frame.primary_key[frame.dim_crm_account_id == ACCOUNT])
+    assert len(sent) == 3 and set(sent.export) == {"gainsight_subscription_usage"}
