@@ -190,6 +190,12 @@ def load_mappings(folder: Path | str = MAPPINGS_DIR, **kwargs) -> dict[str, Expo
             raise MappingError(f"{path}:1: export {mapping.export!r} is already mapped in "
                                f"{mappings[mapping.export].path}")
         mappings[mapping.export] = mapping
+    catalog_path = kwargs.get("catalog_path", CATALOG_PATH)
+    for metric in load_catalog(catalog_path):
+        unknown = sorted(set(metric.exports) - set(mappings))
+        if unknown:  # a typo there would silently keep the metric from its export
+            raise MappingError(f"{catalog_path}: metric {metric.column!r} names export(s) {', '.join(unknown)} "
+                               f"that have no field mapping in {folder}")
     return mappings
 
 
