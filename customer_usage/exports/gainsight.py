@@ -55,9 +55,6 @@ class GainsightDestination:
         self.batch_size = batch_size
         self.calls = 0
 
-    def field_name(self, column: str, key_column: str) -> str:
-        return column
-
     def send(self, records: list[dict[str, Any]], key_field: str, fields: list[str]) -> dict[str, str]:
         failures: dict[str, str] = {}
         for start in range(0, len(records), self.batch_size):

@@ -55,9 +55,6 @@ class SalesforceBulkDestination:
         self.poll_seconds = poll_seconds
         self.jobs: list[str] = []
 
-    def field_name(self, column: str, key_column: str) -> str:
-        return field_name(column, key_column, self.external_id_field)
-
     def send(self, records: list[dict[str, Any]], key_field: str, fields: list[str]) -> dict[str, str]:
         failures: dict[str, str] = {}
         handler = getattr(self.sf.bulk2, self.object_name)
@@ -82,11 +79,6 @@ class SalesforceBulkDestination:
         for row in csv.DictReader(io.StringIO(handler.get_unprocessed_records(job_id))):
             rejected[row[key_field]] = f"unprocessed: job {job_id} ended before this row was processed"
         return rejected
-
-
-def field_name(column: str, key_column: str, external_id_field: str) -> str:
-    """Sync columns map to custom fields `<column>__c`; the key maps to the External ID field."""
-    return external_id_field if column == key_column else f"{column}__c"
 
 
 class SalesforceResource(dg.ConfigurableResource):
