@@ -92,3 +92,15 @@ def test_export_assets_carry_destination_schema_and_column_lineage(tmp_path):
     assert lineage["umau_28_days_user__c"][0].column_name == "umau_28_days_user"
     check_names = {c.name for a in assets for c in a.check_specs if c.asset_key == EXPORT_KEYS[0]}
     assert check_names == {"no_parked_rows", "failure_rate_below_threshold"}
+
+
+def test_a_catalog_metric_naming_an_export_without_mapping_fails_the_load(tmp_path):
+    from customer_usage.catalog.catalog import CATALOG_PATH
+    from customer_usage.exports.mapping import load_mappings
+
+    catalog = tmp_path / "metric_catalog.yml"
+    catalog.write_text(CATALOG_PATH.read_text().replace(
+        "exports: [gainsight_subscription_usage, salesforce_account_usage]",
+        "exports: [gainsight_subscription_usage, salesforce_acount_usage]", 1))
+    with pytest.raises(MappingError, match="metric 'umau_28_days_user' names export.s. salesforce_acount_usage"):
+        load_mappings(MAPPINGS_DIR, catalog_path=catalog)
