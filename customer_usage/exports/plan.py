@@ -74,8 +74,11 @@ def _date_columns(warehouse: Warehouse, schema: str, table: str) -> list[str]:
 
 
 def plan_export(warehouse: Warehouse, mapping: ExportMapping, park_after: int = 5,
-                source_schema: str = "exports", source_table: str | None = None) -> ExportPlan:
+                source_schema: str = "exports", source_table: str | None = None,
+                export: str | None = None) -> ExportPlan:
+    """`export` names the sync state (default: the mapping's export)."""
     table = source_table or mapping.source_model
+    export = export or mapping.export
     source = f"{quote_ident(source_schema)}.{quote_ident(table)}"
     if not warehouse.table_exists(source_schema, table):
         raise ExportDataError(f"{source} does not exist: build the dbt model {table} before exporting")
@@ -89,14 +92,14 @@ def plan_export(warehouse: Warehouse, mapping: ExportMapping, park_after: int = 
 
     # What leaves is what the mapping names; a mapped column the table lacks is reported, not guessed.
     present = [f for f in mapping.fields if f.column in columns]
-    plan = ExportPlan(export=mapping.export, mapping=mapping, total=len(keys))
+    plan = ExportPlan(export=export, mapping=mapping, total=len(keys))
     plan.missing_columns = [f.column for f in mapping.fields if f.column not in columns]
     plan.unmapped_columns = [c for c in columns if c not in set(mapping.columns)]
     fields = [f.field for f in present]
     chosen = [values[columns.index(f.column)] for f in present]
     digests = row_digests(fields, chosen)
 
-    previous = load_state(warehouse, mapping.export)
+    previous = load_state(warehouse, export)
     plan.previous = previous
     for key, row_hash, row in zip(keys, digests, zip(*chosen)):
         before = previous.get(key)

@@ -130,7 +130,8 @@ def run_export(
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     policy = policy or ExportPolicy()
     mapping = mapping or default_mapping(spec.name)
-    plan = plan_export(warehouse, mapping, policy.park_after_failures, spec.source_schema, spec.source_table)
+    plan = plan_export(warehouse, mapping, policy.park_after_failures, spec.source_schema, spec.source_table,
+                       export=spec.name)
     failures = _send(plan, destination)
     save_state(warehouse, spec.name, plan.previous, {**plan.settled, **plan.hashes}, failures, now)
 
