@@ -50,7 +50,12 @@ def main(source: str) -> None:
     sql(db, "drop schema if exists export_state cascade")
     with FakeApiServer(work / "certs", timeout_hold_seconds=0.6) as api:
         os.environ["REQUESTS_CA_BUNDLE"] = str(api.cert_path)
-        both = lambda **kw: (run(db, "salesforce", api, **kw), run(db, "gainsight", api, **kw))  # noqa: E731
+        def sync(system: str):
+            return run(db, system, api, timeout_seconds=30)
+
+        def both():
+            return sync("salesforce"), sync("gainsight")
+
         show("1 first sync", *both())
 
         sql(db, f"update {SF} set billable_user_count = billable_user_count + 1 where dim_crm_account_id in "
@@ -88,14 +93,14 @@ def main(source: str) -> None:
         api.sf_reject[bad] = "FIELD_CUSTOM_VALIDATION_EXCEPTION:Seats cannot exceed contract:licensed_seats__c --"
         sql(db, f"update {SF} set licensed_seats = coalesce(licensed_seats, 0) + 1 where dim_crm_account_id = '{bad}'")
         for attempt in range(1, 7):
-            result = run(db, "salesforce", api)
+            result = sync("salesforce")
             with WarehouseResource(target="local", duckdb_path=str(db)).connect() as wh:
                 parked = parked_rows(wh, "salesforce_account_usage", 5)
             show(f"5 failure run {attempt}", result)
             print(f"{'':<22} no_parked_rows check: {'ERROR ' + json.dumps(parked) if parked else 'passed'}")
         api.sf_reject.clear()
         sql(db, f"update {SF} set licensed_seats = licensed_seats - 1 where dim_crm_account_id = '{bad}'")
-        show("5 content changed", run(db, "salesforce", api))
+        show("5 content changed", sync("salesforce"))
 
         doc = (PROJECT_ROOT / "docs" / "exports.md").read_text()
         for title, query in re.findall(r"\*\*(What [^*]+)\*\*[^`]*```sql\n(.*?)```", doc, re.S):
