@@ -43,7 +43,8 @@ def run(scale: str) -> list[dict]:
     from customer_usage.exports.assets import GAINSIGHT, SALESFORCE
     from customer_usage.exports.gainsight import GainsightResource
     from customer_usage.exports.outbox import OutboxDestination
-    from customer_usage.exports.salesforce import SalesforceResource, field_name
+    from customer_usage.exports.mapping import default_mapping
+    from customer_usage.exports.salesforce import SalesforceResource
     from customer_usage.exports.sync import run_export
     from customer_usage.warehouse import WarehouseResource
     from customer_usage_tests.exports.fake_api import (
@@ -74,7 +75,8 @@ def run(scale: str) -> list[dict]:
                 with warehouse.connect() as wh:
                     destination = make_destination(wh)
                     started = time.perf_counter()
-                    result = run_export(wh, spec, destination)
+                    mapping = default_mapping(SALESFORCE.name if "outbox" in spec.name else spec.name)
+                    result = run_export(wh, spec, destination, mapping=mapping)
                     return time.perf_counter() - started, result, destination
 
             def sf_dest(wh):
@@ -113,8 +115,7 @@ def run(scale: str) -> list[dict]:
             outbox_s, outbox, _ = timed(
                 SALESFORCE.__class__(name="bench_outbox", source_table=SALESFORCE.source_table,
                                      key_column=SALESFORCE.key_column),
-                lambda wh: OutboxDestination(wh, "bench_outbox", tmp / "outbox",
-                                             field_name=lambda c, k: field_name(c, k, "Id")),
+                lambda wh: OutboxDestination(wh, "bench_outbox", tmp / "outbox"),
             )
             sf_first = next(r["value"] for r in rows if r["measure"] == "salesforce_first_sync_s")
             rows += [

@@ -124,7 +124,13 @@ def _add_accuracy(subparsers) -> None:
     add_parser(subparsers)
 
 
-SUBCOMMANDS = [_add_generate, _add_run, _add_docs, _add_accuracy]
+def _add_export(subparsers) -> None:
+    from customer_usage.exports.cli import add_export
+
+    add_export(subparsers)
+
+
+SUBCOMMANDS = [_add_generate, _add_run, _add_docs, _add_accuracy, _add_export]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -45,6 +45,7 @@ class Metric:
     stage: str
     source: str
     description: str
+    exports: tuple[str, ...] = ()  # the exports that send this metric (customer_usage/exports/mapping.py)
 
     @property
     def is_extracted(self) -> bool:
@@ -73,7 +74,7 @@ def _metric(raw, index: int, path: Path) -> Metric:
     missing = [f for f in REQUIRED if raw.get(f) in (None, "")]
     if missing:
         raise CatalogError(f"{where} lacks {', '.join(missing)}")
-    unknown = sorted(set(raw) - set(REQUIRED) - {"key_path"})
+    unknown = sorted(set(raw) - set(REQUIRED) - {"key_path", "exports"})
     if unknown:
         raise CatalogError(f"{where} has unknown fields {', '.join(unknown)}")
     if not _COLUMN.match(str(name)):
@@ -102,6 +103,9 @@ def _metric(raw, index: int, path: Path) -> Metric:
     for suffix, counts in _SUFFIX_COUNTS.items():
         if name.endswith(suffix) and raw["counts"] != counts:
             raise CatalogError(f"{where}: the name ends in {suffix} but counts is {raw['counts']!r}")
+    exports = raw.get("exports") or []
+    if not isinstance(exports, list) or not all(isinstance(e, str) and _COLUMN.match(e) for e in exports):
+        raise CatalogError(f"{where}: exports must be a list of export names, not {exports!r}")
     return Metric(
         column=name,
         key_path=key_path,
@@ -111,6 +115,7 @@ def _metric(raw, index: int, path: Path) -> Metric:
         stage=str(raw["stage"]),
         source=raw["source"],
         description=" ".join(str(raw["description"]).split()),
+        exports=tuple(exports),
     )
 
 

@@ -15,9 +15,11 @@ from typing import Callable
 import dagster as dg
 
 from customer_usage.exports.gainsight import GainsightResource
+from customer_usage.exports.mapping import ExportMapping, MappingError, load_mappings
 from customer_usage.exports.outbox import OutboxDestination
-from customer_usage.exports.salesforce import SalesforceResource, field_name as sfdc_field_name
-from customer_usage.exports.sync import ExportResult, ExportSpec, run_export
+from customer_usage.exports.salesforce import SalesforceResource
+from customer_usage.exports.sync import ExportPolicy, ExportResult, ExportSpec, run_export
+from customer_usage.exports.trust import check_results, check_specs, definition_metadata, parked_rows
 from customer_usage.warehouse import WAREHOUSE_POOL, WarehouseResource
 
 MART_KEY = dg.AssetKey(["marts", "mart_product_usage_paid_user_metrics_monthly"])
@@ -32,27 +34,54 @@ EXPORT_KEYS = [dg.AssetKey(["exports", SALESFORCE.name]), dg.AssetKey(["exports"
 SYNC_KEYS = [dg.AssetKey(["exports", SALESFORCE.source_table]), dg.AssetKey(["exports", GAINSIGHT.source_table])]
 
 
-def _materialize_result(context: dg.AssetExecutionContext, result: ExportResult, extra: dict) -> dg.MaterializeResult:
+def _materialize_result(context: dg.AssetExecutionContext, result: ExportResult, extra: dict,
+                        checks: list[dg.AssetCheckResult] | None = None) -> dg.MaterializeResult:
     context.log.info(
-        f"{result.export} -> {result.destination}: sent {result.sent}, unchanged {result.unchanged}, "
-        f"failed {result.failed}, retried {result.retried} of {result.total} rows"
+        f"{result.export} -> {result.destination}: sent {result.sent} (inserted {result.inserted}, updated "
+        f"{result.updated}, removed {result.removed}), unchanged {result.unchanged}, failed {result.failed}, "
+        f"retried {result.retried}, parked {result.parked} of {result.total} rows"
     )
     for key, error in list(result.errors.items())[:5]:
         context.log.warning(f"{result.export}: row {key} rejected: {error}")
-    return dg.MaterializeResult(metadata={**result.metadata(), **extra})
+    if result.missing_columns:
+        context.log.warning(f"{result.export}: mapped columns missing from the sync table, not sent: "
+                            f"{', '.join(result.missing_columns)}")
+    return dg.MaterializeResult(metadata={**result.metadata(), **extra}, check_results=checks)
 
 
-def build_export_assets(outbox_dir: Path, sleep: Callable[[float], None] = time.sleep) -> list[dg.AssetsDefinition]:
+def build_export_assets(
+    outbox_dir: Path,
+    sleep: Callable[[float], None] = time.sleep,
+    policy: ExportPolicy | None = None,
+    mappings: dict[str, ExportMapping] | None = None,
+) -> list[dg.AssetsDefinition]:
+    policy = policy or ExportPolicy()
+    mappings = mappings or load_mappings()  # validated here: a bad mapping fails definitions load
+    missing = [spec.name for spec in (SALESFORCE, GAINSIGHT) if spec.name not in mappings]
+    if missing:
+        raise MappingError(f"no field mapping for export(s) {', '.join(missing)}: add <export>.yml "
+                           "to the mappings folder (CUSTOMER_USAGE_EXPORT_MAPPINGS_DIR)")
+
+    def export(wh, spec: ExportSpec, destination, context, key_field: str | None = None):
+        mapping = mappings[spec.name].with_key_field(key_field)
+        result = run_export(wh, spec, destination, mapping=mapping, policy=policy, run_id=context.run.run_id)
+        key = EXPORT_KEYS[0] if spec is SALESFORCE else EXPORT_KEYS[1]
+        return result, check_results(key, result, parked_rows(wh, spec.name, policy.park_after_failures), policy)
+
     @dg.asset(
         key=EXPORT_KEYS[0],
         deps=[SYNC_KEYS[0]],
+        metadata=definition_metadata(mappings[SALESFORCE.name], SYNC_KEYS[0]),
+        check_specs=check_specs(EXPORT_KEYS[0], policy),
         group_name="exports",
         pool=WAREHOUSE_POOL,
         backfill_policy=dg.BackfillPolicy.single_run(),
         kinds={"salesforce"},
         description=(
             "Upserts exports.sync_sfdc_account_usage into Salesforce (Bulk API 2.0, External ID), "
-            "only rows changed since the last successful sync; rejected rows are retried next run. "
+            "only rows changed since the last successful sync; rejected rows are retried next run "
+            "(parked after repeated failures); accounts that left the sync table are cleared once. "
+            "Fields: customer_usage/exports/mappings/salesforce_account_usage.yml. "
             "Without SFDC_* credentials: written to export_outbox.salesforce_account_usage."
         ),
     )
@@ -63,23 +92,24 @@ def build_export_assets(outbox_dir: Path, sleep: Callable[[float], None] = time.
         with warehouse.connect() as wh:
             if salesforce.configured:
                 destination = salesforce.destination(sleep=sleep)
-                extra = {"object": salesforce.object_name, "external_id_field": salesforce.external_id_field}
+                key_field = salesforce.external_id_field or mappings[SALESFORCE.name].key_field
+                destination.external_id_field = key_field
+                extra = {"object": salesforce.object_name, "external_id_field": key_field}
             else:
-                destination = OutboxDestination(
-                    wh, SALESFORCE.name, outbox_dir,
-                    field_name=lambda c, k: sfdc_field_name(c, k, salesforce.external_id_field),
-                )
+                destination = OutboxDestination(wh, SALESFORCE.name, outbox_dir)
                 extra = destination.describe()
-            result = run_export(wh, SALESFORCE, destination)
+            result, checks = export(wh, SALESFORCE, destination, context, salesforce.external_id_field)
         session = getattr(destination, "session", None)
         if session is not None:
             extra.update({"http_requests": session.stats.requests, "http_retries": session.stats.retries,
                           "bulk_jobs": len(destination.jobs)})
-        return _materialize_result(context, result, extra)
+        return _materialize_result(context, result, extra, checks)
 
     @dg.asset(
         key=EXPORT_KEYS[1],
         deps=[SYNC_KEYS[1]],
+        metadata=definition_metadata(mappings[GAINSIGHT.name], SYNC_KEYS[1]),
+        check_specs=check_specs(EXPORT_KEYS[1], policy),
         group_name="exports",
         pool=WAREHOUSE_POOL,
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -87,7 +117,8 @@ def build_export_assets(outbox_dir: Path, sleep: Callable[[float], None] = time.
         description=(
             "Upserts exports.sync_gainsight_subscription_usage into a Gainsight custom object keyed on "
             "primary_key (REST, 50 records per call, at most 100 calls per minute), only rows changed "
-            "since the last successful sync. Without GAINSIGHT_* credentials: written to "
+            "since the last successful sync; rows that left the sync table are deleted once. Fields: "
+            "customer_usage/exports/mappings/gainsight_subscription_usage.yml. Without GAINSIGHT_* credentials: written to "
             "export_outbox.gainsight_subscription_usage."
         ),
     )
@@ -101,12 +132,12 @@ def build_export_assets(outbox_dir: Path, sleep: Callable[[float], None] = time.
             else:
                 destination = OutboxDestination(wh, GAINSIGHT.name, outbox_dir)
                 extra = destination.describe()
-            result = run_export(wh, GAINSIGHT, destination)
+            result, checks = export(wh, GAINSIGHT, destination, context)
         if gainsight.configured:
             stats = destination.session.stats
             extra.update({"api_calls": destination.calls, "http_requests": stats.requests,
                           "http_retries": stats.retries,
                           "rate_limit_wait_seconds": round(destination.session.limiter.waited_seconds, 1)})
-        return _materialize_result(context, result, extra)
+        return _materialize_result(context, result, extra, checks)
 
     return [salesforce_account_usage, gainsight_subscription_usage]

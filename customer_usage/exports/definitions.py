@@ -13,6 +13,10 @@ import dagster as dg
 
 from customer_usage.exports.assets import EXPORT_KEYS, MART_KEY, build_export_assets
 from customer_usage.exports.gainsight import GainsightResource
+from customer_usage.exports.assets import SYNC_KEYS
+from customer_usage.exports.mapping import MAPPINGS_DIR, load_mappings
+from customer_usage.exports.preview import build_preview_asset
+from customer_usage.exports.sync import ExportPolicy
 from customer_usage.exports.salesforce import SalesforceResource
 from customer_usage.exports.sensor import build_export_sensor
 from customer_usage.settings import Settings
@@ -64,10 +68,26 @@ def export_job(settings: Settings):
     )
 
 
+def export_policy(settings: Settings) -> ExportPolicy:
+    return ExportPolicy(
+        park_after_failures=settings.export_park_after_failures,
+        max_failure_rate=settings.export_max_failure_rate,
+        history_retention_days=settings.export_history_days,
+        preview_rows=settings.export_preview_rows,
+    )
+
+
+def preview_dir(settings: Settings):
+    return settings.duckdb_path.parent / "export_preview"
+
+
 def build_export_defs(settings: Settings) -> dg.Definitions:
     job = export_job(settings)
+    policy = export_policy(settings)
+    mappings = load_mappings(settings.export_mappings_dir or MAPPINGS_DIR)  # a bad mapping fails the load here
     return dg.Definitions(
-        assets=build_export_assets(settings.duckdb_path.parent / "outbox"),
+        assets=[*build_export_assets(settings.duckdb_path.parent / "outbox", policy=policy, mappings=mappings),
+                build_preview_asset(preview_dir(settings), policy, SYNC_KEYS, mappings)],
         jobs=[job],
         sensors=[build_export_sensor(job, MART_KEY, run_tags=LOCAL_RUN_TAGS if settings.is_local else None)],
         resources={"salesforce": salesforce_resource(), "gainsight": gainsight_resource()},

@@ -9,6 +9,11 @@ upserts on the key field. The answer is `{"result": bool, "errorCode",
 naming a record's key (at top level or under `record`) rejects that record.
 429/5xx/timeouts are retried by the session (honouring `Retry-After`); every
 attempt, retries included, goes through the rate limiter.
+
+Removed rows (mapping `on_removed: delete`): `DELETE` on the same URL with body
+`{"conditions": [{"name": key_field, "alias": "A", "value": [keys], "operator":
+"IN"}], "expression": "A"}` (delete by condition), at most 50 keys per call,
+same answer shape, same retries, rate limit and per-key error handling.
 """
 
 from __future__ import annotations
@@ -50,25 +55,33 @@ class GainsightDestination:
         self.batch_size = batch_size
         self.calls = 0
 
-    def field_name(self, column: str, key_column: str) -> str:
-        return column
-
     def send(self, records: list[dict[str, Any]], key_field: str, fields: list[str]) -> dict[str, str]:
         failures: dict[str, str] = {}
-        headers = {"Accesskey": self._access_key, "Content-Type": "application/json", "Accept": "application/json"}
         for start in range(0, len(records), self.batch_size):
             batch = records[start : start + self.batch_size]
             keys = [str(r[key_field]) for r in batch]
-            self.calls += 1
-            try:
-                response = self.session.request(
-                    "PUT", self.url, params={"keys": key_field}, json={"records": batch}, headers=headers
-                )
-            except requests.RequestException as exc:
-                failures.update({k: f"{type(exc).__name__} after retries"[:1000] for k in keys})
-                continue
-            failures.update(self._rejected(response, keys, key_field))
+            failures.update(self._call("PUT", keys, key_field, params={"keys": key_field},
+                                       json={"records": batch}))
         return failures
+
+    def delete(self, keys: list[str], key_field: str) -> dict[str, str]:
+        """Delete the records of removed rows by their key; returns {key: error} for the failures."""
+        failures: dict[str, str] = {}
+        for start in range(0, len(keys), self.batch_size):
+            batch = [str(k) for k in keys[start : start + self.batch_size]]
+            body = {"conditions": [{"name": key_field, "alias": "A", "value": batch, "operator": "IN"}],
+                    "expression": "A"}
+            failures.update(self._call("DELETE", batch, key_field, json=body))
+        return failures
+
+    def _call(self, method: str, keys: list[str], key_field: str, **kwargs) -> dict[str, str]:
+        headers = {"Accesskey": self._access_key, "Content-Type": "application/json", "Accept": "application/json"}
+        self.calls += 1
+        try:
+            response = self.session.request(method, self.url, headers=headers, **kwargs)
+        except requests.RequestException as exc:
+            return {k: f"{type(exc).__name__} after retries"[:1000] for k in keys}
+        return self._rejected(response, keys, key_field)
 
     @staticmethod
     def _rejected(response: requests.Response, keys: list[str], key_field: str) -> dict[str, str]:

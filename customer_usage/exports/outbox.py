@@ -1,7 +1,7 @@
 """The local stand-in for a destination: what would have been sent, kept for reading.
 
 Without credentials an export still runs its diff and writes the records it
-would send to `export_outbox.<export>` (replaced each run: the latest batch) and
+would send (with the field names of its mapping, so the outbox shows the real payload) to `export_outbox.<export>` (replaced each run: the latest batch) and
 to `<data folder>/outbox/<export>.jsonl`, so the README's main command shows the
 exact payloads, and a second run with no change shows an empty batch.
 """
@@ -22,16 +22,11 @@ OUTBOX_SCHEMA = "export_outbox"
 class OutboxDestination:
     name = "outbox"
 
-    def __init__(self, warehouse: Warehouse, export: str, folder: Path, field_name=None):
+    def __init__(self, warehouse: Warehouse, export: str, folder: Path):
         self.warehouse = warehouse
         self.export = export
         self.folder = Path(folder)
-        self._field_name = field_name
         self.path = self.folder / f"{export}.jsonl"
-
-    def field_name(self, column: str, key_column: str) -> str:
-        """Same field names as the real destination, so the outbox shows the real payload."""
-        return self._field_name(column, key_column) if self._field_name else column
 
     def send(self, records: list[dict[str, Any]], key_field: str, fields: list[str]) -> dict[str, str]:
         frame = pd.DataFrame(records, columns=fields)
@@ -42,6 +37,13 @@ class OutboxDestination:
             for record in records:
                 handle.write(json.dumps(record, separators=(",", ":")) + "\n")
         tmp.replace(self.path)
+        return {}
+
+    def delete(self, keys: list[str], key_field: str) -> dict[str, str]:
+        """Removed rows an export deletes: `<export>.deleted.jsonl` (the latest run's keys)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{self.export}.deleted.jsonl"
+        path.write_text("".join(json.dumps({key_field: k}) + "\n" for k in keys), encoding="utf-8")
         return {}
 
     def describe(self) -> dict[str, Any]:

@@ -55,9 +55,6 @@ class SalesforceBulkDestination:
         self.poll_seconds = poll_seconds
         self.jobs: list[str] = []
 
-    def field_name(self, column: str, key_column: str) -> str:
-        return field_name(column, key_column, self.external_id_field)
-
     def send(self, records: list[dict[str, Any]], key_field: str, fields: list[str]) -> dict[str, str]:
         failures: dict[str, str] = {}
         handler = getattr(self.sf.bulk2, self.object_name)
@@ -84,11 +81,6 @@ class SalesforceBulkDestination:
         return rejected
 
 
-def field_name(column: str, key_column: str, external_id_field: str) -> str:
-    """Sync columns map to custom fields `<column>__c`; the key maps to the External ID field."""
-    return external_id_field if column == key_column else f"{column}__c"
-
-
 class SalesforceResource(dg.ConfigurableResource):
     """Salesforce credentials (`SFDC_*` as `EnvVar`s) and where to upsert.
 
@@ -101,7 +93,10 @@ class SalesforceResource(dg.ConfigurableResource):
     domain: str | None = Field(default=None, description="login, test or a My Domain prefix")
     instance_url: str | None = Field(default=None, description="https://<my-domain>.my.salesforce.com")
     object_name: str = Field(default="Account", description="sObject to upsert into")
-    external_id_field: str = Field(default="Id", description="External ID field the upsert matches on")
+    external_id_field: str | None = Field(
+        default=None,
+        description="External ID field the upsert matches on; default: the key field of the export's field mapping",
+    )
     api_version: str = "59.0"
     job_size: int = 10_000
     poll_seconds: float = 5.0
@@ -141,7 +136,7 @@ class SalesforceResource(dg.ConfigurableResource):
         destination = SalesforceBulkDestination(
             self.connect(session),
             object_name=self.object_name,
-            external_id_field=self.external_id_field,
+            external_id_field=self.external_id_field or "Id",
             job_size=self.job_size,
             poll_seconds=self.poll_seconds,
         )

@@ -1,30 +1,43 @@
-"""One export run: read the sync table, diff it against the sync state, send, remember.
+"""One export run: plan it against the sync state, send, remember, log.
 
 Destination-agnostic: Salesforce, Gainsight and the local outbox all take a list
-of records and answer which keys they rejected (with the error). Everything
-about "send only what changed, retry what failed" lives here, once.
+of records and answer which keys they rejected (with the error); a destination
+that can delete (Gainsight) also takes keys to delete. Everything about "send
+only what changed, retry what failed, park what keeps failing, clear or delete
+what was removed" lives here and in plan.py, once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from customer_usage.exports.payload import ExportDataError, check_keys, check_no_pii, frame_columns, row_digests
-from customer_usage.exports.state import FAILED, HASH, STATUS, load_state, save_state
+from customer_usage.exports.history import record_run
+from customer_usage.exports.mapping import ExportMapping, default_mapping
+from customer_usage.exports.plan import ExportPlan, plan_export
+from customer_usage.exports.state import save_state
 from customer_usage.warehouse import Warehouse, quote_ident
 
 
 class Destination(Protocol):
     name: str
 
-    def field_name(self, column: str, key_column: str) -> str: ...
-
     def send(self, records: list[dict[str, Any]], key_field: str, fields: list[str]) -> dict[str, str]:
         """Upsert the records; return {key: error} for the rejected ones."""
         ...
+
+
+@dataclass(frozen=True)
+class ExportPolicy:
+    """Limits of an export run (Settings: CUSTOMER_USAGE_EXPORT_*)."""
+
+    park_after_failures: int = 5
+    max_failure_rate: float = 0.2
+    history_retention_days: int = 90
+    preview_rows: int = 20
 
 
 @dataclass(frozen=True)
@@ -50,36 +63,58 @@ class ExportResult:
     unchanged: int = 0
     failed: int = 0
     retried: int = 0
+    inserted: int = 0
+    updated: int = 0
+    removed: int = 0
+    parked: int = 0
     seconds: float = 0.0
+    run_id: str = ""
     errors: dict[str, str] = field(default_factory=dict)
+    actions: dict[str, str] = field(default_factory=dict)
+    missing_columns: list[str] = field(default_factory=list)
+
+    @property
+    def failure_rate(self) -> float:
+        attempted = self.sent + self.failed
+        return self.failed / attempted if attempted else 0.0
 
     def metadata(self) -> dict[str, Any]:
         """Counts for the asset's metadata; error samples carry keys, never secrets."""
         sample = dict(list(self.errors.items())[:5])
         return {
             "destination": self.destination,
+            "sync_run_id": self.run_id,
             "rows_in_sync_table": self.total,
             "attempted": self.sent + self.failed,
             "sent": self.sent,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "removed": self.removed,
             "unchanged": self.unchanged,
             "failed": self.failed,
             "retried": self.retried,
+            "parked": self.parked,
+            "failure_rate": round(self.failure_rate, 4),
             "seconds": round(self.seconds, 3),
             "rows_per_second": round(self.sent / self.seconds, 1) if self.seconds > 0 else None,
             "failed_sample": sample,
+            "mapped_columns_missing_from_sync_table": self.missing_columns,
         }
 
 
-def _date_columns(warehouse: Warehouse, spec: ExportSpec) -> list[str]:
-    """DATE columns: DuckDB hands them to pandas as timestamps; they are sent as YYYY-MM-DD."""
-    placeholder = "%s" if warehouse.dialect == "snowflake" else "?"
-    rows = warehouse.fetch_all(
-        "select column_name from information_schema.columns "
-        f"where lower(table_schema) = lower({placeholder}) and lower(table_name) = lower({placeholder}) "
-        "and upper(data_type) = 'DATE'",
-        [spec.source_schema, spec.source_table],
-    )
-    return [str(r[0]) for r in rows]
+def _send(plan: ExportPlan, destination: Destination) -> dict[str, str]:
+    mapping = plan.mapping
+    fields = [f.field for f in mapping.fields if f.column not in plan.missing_columns]
+    # Called even with nothing to send: the outbox then shows an empty batch.
+    failures = dict(destination.send(plan.records, mapping.key_field, fields))
+    if plan.deletes:
+        remove = getattr(destination, "delete", None)
+        if remove is None:
+            failures.update({k: f"{destination.name} cannot delete records" for k in plan.deletes})
+        else:
+            failures.update(remove(plan.deletes, mapping.key_field))
+    # A destination may only reject keys it was given.
+    return {str(k): v for k, v in failures.items() if str(k) in plan.actions}
 
 
 def run_export(
@@ -87,52 +122,48 @@ def run_export(
     spec: ExportSpec,
     destination: Destination,
     now: dt.datetime | None = None,
+    mapping: ExportMapping | None = None,
+    policy: ExportPolicy | None = None,
+    run_id: str | None = None,
 ) -> ExportResult:
     started = time.perf_counter()
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    if not warehouse.table_exists(spec.source_schema, spec.source_table):
-        raise ExportDataError(
-            f"{spec.source} does not exist: build the dbt model {spec.source_table} before exporting"
-        )
-    frame = warehouse.fetch_df(f"select * from {spec.source}")
-    columns, values = frame_columns(frame, date_columns=_date_columns(warehouse, spec))
-    del frame
-    if spec.key_column not in columns:
-        raise ExportDataError(f"{spec.source}: key column {spec.key_column} is missing")
-    check_no_pii(spec.source, columns, values)
-    keys = check_keys(spec.source, spec.key_column, values[columns.index(spec.key_column)])
+    policy = policy or ExportPolicy()
+    mapping = mapping or default_mapping(spec.name)
+    plan = plan_export(warehouse, mapping, policy.park_after_failures, spec.source_schema, spec.source_table,
+                       export=spec.name)
+    failures = _send(plan, destination)
+    save_state(warehouse, spec.name, plan.previous, {**plan.settled, **plan.hashes}, failures, now)
 
-    fields = [destination.field_name(c, spec.key_column) for c in columns]
-    key_field = destination.field_name(spec.key_column, spec.key_column)
-    digests = row_digests(fields, values)
-
-    previous = load_state(warehouse, spec.name)
-    to_send: list[dict[str, Any]] = []
-    attempted: dict[str, str] = {}
-    retried = 0
-    for key, row_hash, row in zip(keys, digests, zip(*values)):
-        before = previous.get(key)
-        if before is not None:
-            if before[STATUS] != FAILED and before[HASH] == row_hash:
-                continue  # unchanged since its last successful send
-            if before[STATUS] == FAILED:
-                retried += 1
-        to_send.append(dict(zip(fields, row)))
-        attempted[key] = row_hash
-
-    # Called even with nothing to send: the outbox then shows an empty batch.
-    failures = destination.send(to_send, key_field, fields)
-    # A destination may only reject keys it was given.
-    failures = {str(k): v for k, v in failures.items() if str(k) in attempted}
-    save_state(warehouse, spec.name, previous, attempted, failures, now)
-    return ExportResult(
+    ok = {k: a for k, a in plan.actions.items() if k not in failures}
+    result = ExportResult(
         export=spec.name,
         destination=destination.name,
-        total=len(keys),
-        sent=len(attempted) - len(failures),
-        unchanged=len(keys) - len(attempted),
+        total=plan.total,
+        sent=len(ok),
+        unchanged=plan.unchanged,
         failed=len(failures),
-        retried=retried,
-        seconds=time.perf_counter() - started,
+        retried=plan.retried,
+        inserted=sum(1 for a in ok.values() if a == "insert"),
+        updated=sum(1 for a in ok.values() if a == "update"),
+        removed=sum(1 for a in ok.values() if a in ("clear", "delete")),
+        parked=len(plan.parked),
+        run_id=run_id or uuid.uuid4().hex,
         errors=failures,
+        actions=dict(plan.actions),
+        missing_columns=plan.missing_columns,
     )
+    payloads = {str(r[mapping.key_field]): r for r in plan.records}
+    ended = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    record_run(
+        warehouse,
+        {"run_id": result.run_id, "export": spec.name, "destination": destination.name, "started_at": now,
+         "ended_at": max(ended, now), "rows_in_sync_table": result.total, "inserted": result.inserted,
+         "updated": result.updated, "sent": result.sent, "unchanged": result.unchanged, "failed": result.failed,
+         "removed": result.removed, "parked": result.parked, "retried": result.retried},
+        [(k, a, failures.get(k), payloads.get(k)) for k, a in plan.actions.items()],
+        now,
+        policy.history_retention_days,
+    )
+    result.seconds = time.perf_counter() - started
+    return result

@@ -9,7 +9,9 @@ the parts of the protocols our clients use:
   `unprocessedrecords`; upserts match on the job's `externalIdFieldName`, an empty
   cell leaves a field unchanged and `#N/A` sets it to null, like Salesforce.
 * Gainsight Custom Object upsert (`PUT /v1/data/objects/<object>?keys=<field>`,
-  header `Accesskey`, body `{"records": [...]}`, at most 50).
+  header `Accesskey`, body `{"records": [...]}`, at most 50) and delete by
+  condition (`DELETE /v1/data/objects/<object>`, body `{"conditions": [{"name",
+  "value": [...], "operator": "IN"}]}`, at most 50 keys).
 
 It keeps every record it accepted (one per key: an upsert), every raw request
 body (so tests can look for personal data in what left the warehouse), and
@@ -114,9 +116,11 @@ class FakeApiServer:
         self.sf_reject: dict[str, str] = {}
         self.sf_unprocessed: set[str] = set()
         self.gs_reject: dict[str, str] = {}
+        self.gs_delete_reject: dict[str, str] = {}
         self.bodies: list[bytes] = []
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status)
         self.accepted: list[tuple[str, str]] = []  # (system, key) per accepted record write
+        self.deleted: list[tuple[str, str]] = []  # (system, key) per accepted delete
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         server.daemon_threads = True
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -145,15 +149,18 @@ class FakeApiServer:
             self.sf_reject.clear()
             self.sf_unprocessed.clear()
             self.gs_reject.clear()
+            self.gs_delete_reject.clear()
             self.bodies.clear()
             self.requests.clear()
             self.accepted.clear()
+            self.deleted.clear()
 
     def clear_log(self) -> None:
         with self.lock:
             self.bodies.clear()
             self.requests.clear()
             self.accepted.clear()
+            self.deleted.clear()
 
     def inject(self, method: str, path: str, status: int | None = None, retry_after: str | None = None,
                times: int = 1) -> None:
@@ -244,6 +251,8 @@ def route(api: FakeApiServer, req, url, body: bytes) -> None:
     match = re.fullmatch(r"/v1/data/objects/([A-Za-z0-9_]+)", path)
     if match and method == "PUT":
         return gainsight_upsert(api, req, match.group(1), parse_qs(url.query), body)
+    if match and method == "DELETE":
+        return gainsight_delete(api, req, match.group(1), body)
     return req._reply(404, [{"errorCode": "NOT_FOUND", "message": f"{method} {path}"}])
 
 
@@ -376,4 +385,29 @@ def gainsight_upsert(api: FakeApiServer, req, object_name: str, query: dict, bod
     return req._reply(200, {
         "result": True, "errorCode": None, "errorDesc": None, "requestId": str(uuid.uuid4()),
         "data": {"count": len(records) - len(errors), "errors": errors},
+    })
+
+
+def gainsight_delete(api: FakeApiServer, req, object_name: str, body: bytes) -> None:
+    if req.headers.get("Accesskey") != GS_ACCESS_KEY:
+        return req._reply(401, {"result": False, "errorCode": "GS_1001", "errorDesc": "Invalid access key"})
+    spec = json.loads(body)
+    conditions = spec.get("conditions") or []
+    if len(conditions) != 1 or conditions[0].get("operator") != "IN":
+        return req._reply(400, {"result": False, "errorCode": "GS_1103", "errorDesc": "one IN condition expected"})
+    field_name, keys = conditions[0]["name"], [str(k) for k in conditions[0].get("value") or []]
+    if len(keys) > 50:
+        return req._reply(400, {"result": False, "errorCode": "GS_1102", "errorDesc": "max 50 records per call"})
+    errors = []
+    with api.lock:
+        store = api.gs_records.setdefault(object_name, {})
+        for key in keys:
+            if key in api.gs_delete_reject:
+                errors.append({field_name: key, "errorCode": "GS_2602", "errorDesc": api.gs_delete_reject[key]})
+                continue
+            store.pop(key, None)
+            api.deleted.append(("gainsight", key))
+    return req._reply(200, {
+        "result": True, "errorCode": None, "errorDesc": None, "requestId": str(uuid.uuid4()),
+        "data": {"count": len(keys) - len(errors), "errors": errors},
     })

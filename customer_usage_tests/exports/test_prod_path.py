@@ -50,4 +50,4 @@ def test_outbox_export_diffs_on_snowflake(snowflake, tmp_path):
     assert [(r.sent, r.unchanged) for r in (first, second, third)] == [(12, 0), (0, 12), (1, 11)]
     assert state == [(12, 12)]
     line = (tmp_path / "salesforce_account_usage.jsonl").read_text().splitlines()
-    assert len(line) == 1 and '"snapshot_month":"2026-10-01"' in line[0]
+    assert len(line) == 1 and '"snapshot_month__c":"2026-10-01"' in line[0]  # the mapping's field names

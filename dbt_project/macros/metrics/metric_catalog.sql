@@ -1,11 +1,12 @@
 {#- The metric catalog (models/metric_catalog.yml, meta of model dim_metric) as a
     list of dicts, read from dbt's graph so that adding a metric is a YAML edit and
     no SQL is generated ahead of time. `source` filters by the metric's source
-    (`service_ping`: read from payloads by key path; `seats`: wave-1 seat logic).
+    (`service_ping`: read from payloads by key path; `seats`: wave-1 seat logic);
+    `export` keeps the metrics whose `exports` list names that export (the sync models).
     The checks repeat customer_usage/catalog/catalog.py so that a bad edit fails
     the dbt run with a clear message even when the Python tests were not run.
     At parse time the graph is not populated yet: an empty list is returned. -#}
-{% macro metric_catalog(source=none) -%}
+{% macro metric_catalog(source=none, export=none) -%}
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
@@ -30,7 +31,7 @@
         {%- if metric.source == 'service_ping' and not metric.key_path -%}
             {{ exceptions.raise_compiler_error("metric catalog: service_ping metric '" ~ metric.column ~ "' has no key_path") }}
         {%- endif -%}
-        {%- if source is none or metric.source == source -%}
+        {%- if (source is none or metric.source == source) and (export is none or export in (metric.exports or [])) -%}
             {%- do selected.append(metric) -%}
         {%- endif -%}
     {%- endfor -%}

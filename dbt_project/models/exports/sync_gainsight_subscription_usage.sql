@@ -1,9 +1,9 @@
 -- One row per row of the monthly paid-user mart (its primary_key), for the
 -- Gainsight export: identifiers, seats (wave 1) and every telemetry metric of the
--- metric catalog (wave 2 onwards: a new wave reaches Gainsight with no edit here).
+-- metric catalog exported to Gainsight (its `exports:`; a new wave reaches Gainsight with no edit here).
 -- Columns are listed, never `select *`, so nothing personal (e-mail addresses,
 -- person names, user-namespace names) can slip in from the mart.
-{%- set metrics = metric_catalog(source='service_ping') %}
+{%- set metrics = metric_catalog(source='service_ping', export='gainsight_subscription_usage') %}
 
 with usage as (
     select *

@@ -3,16 +3,9 @@
 -- and installations/namespaces, for the Salesforce export. Accounts without paid
 -- usage keep their row with subscription_count 0 and NULL metrics.
 -- Company-level numbers only: no e-mail addresses or person names.
-{%- set key_metrics = [
-    'umau_28_days_user',
-    'action_monthly_active_users_project_repo_28_days_user',
-    'merge_requests_28_days_user',
-    'ci_pipelines_28_days_user',
-    'ci_builds_28_days_user',
-    'user_unique_users_all_secure_scanners_28_days_user',
-    'deployments_28_days_user',
-    'issues_28_days_user',
-] %}
+{#- The metrics sent to Salesforce: the catalog's metrics whose `exports` name
+    salesforce_account_usage (dbt_project/models/metric_catalog.yml). -#}
+{%- set key_metrics = metric_catalog(source='service_ping', export='salesforce_account_usage') | map(attribute='column') | list %}
 
 with accounts as (
     select dim_crm_account_id
