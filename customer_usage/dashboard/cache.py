@@ -7,7 +7,6 @@ its arguments, so moving between pages or metrics does not re-run heavy SQL.
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from customer_usage.dashboard import queries
@@ -36,27 +35,3 @@ def tables() -> frozenset[str]:
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def columns(table: str) -> tuple[str, ...]:
     return reader().columns("marts", table)
-
-
-def tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    """Whole numbers shown as integers (sums come back as floats), ratios rounded."""
-    out = frame.copy()
-    for name in out.columns:
-        column = out[name]
-        if column.dtype.kind == "f":
-            finite = column.dropna()
-            if len(finite) and (finite == finite.round()).all() and "utilization" not in name and "coverage" not in name \
-                    and "percent" not in name and "score" not in name:
-                out[name] = column.round().astype("Int64")
-            else:
-                out[name] = column.round(3)
-    return out
-
-
-def show_table(frame: pd.DataFrame, max_html_rows: int = 200) -> None:
-    """Small tables as HTML (readable, searchable in the page); large ones in the grid."""
-    frame = tidy(frame)
-    if len(frame) <= max_html_rows:
-        st.table(frame.reset_index(drop=True))
-    else:
-        st.dataframe(frame, hide_index=True, use_container_width=True)

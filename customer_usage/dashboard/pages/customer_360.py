@@ -7,10 +7,12 @@ build (health scores, integration defects) appear when their tables exist.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from customer_usage.dashboard import queries
-from customer_usage.dashboard.cache import ask, show_table, tables, tidy
+from customer_usage.dashboard.cache import ask, tables
+from customer_usage.dashboard.display import monthly_chart, show_table, tidy
 
 DEFAULT_METRICS = ["umau_28_days_user", "ci_pipelines_28_days_user"]
 KIND_LABEL = {"account": "Account", "namespace": "Namespace", "installation": "Installation"}
@@ -30,12 +32,13 @@ def _header(customer: queries.Customer, lineages: list[str]) -> None:
     st.header(customer.label)
     st.caption(f"{KIND_LABEL[customer.kind]} {customer.id}")
     profile = ask("profile", customer)
-    cells = st.columns(4)
+    cells = st.columns(3)
     first = profile.iloc[0] if len(profile) else None
     cells[0].metric("Customer type", first.customer_type if first is not None else "not in dim_customer")
     cells[1].metric("Deployment", first.deployment_type if first is not None else "n/a")
     cells[2].metric("Paid subscriptions", len(lineages))
-    cells[3].metric("Known to", first.source_systems if first is not None else "n/a")
+    if first is not None:
+        st.caption(f"Known to: {first.source_systems.replace(',', ', ')}")
 
 
 def _usage(customer: queries.Customer) -> None:
@@ -49,19 +52,21 @@ def _usage(customer: queries.Customer) -> None:
     per_month = usage.groupby("snapshot_month", as_index=False)[chosen].sum(min_count=1) if chosen else None
     if per_month is not None:
         long = per_month.melt("snapshot_month", var_name="metric", value_name="value")
-        st.line_chart(long, x="snapshot_month", y="value", color="metric")
-    seats = usage.groupby("snapshot_month", as_index=False)[["license_user_count", "billable_user_count"]].sum(
-        min_count=1)
+        monthly_chart(long, "snapshot_month", "value", "metric", title="sum over the subscriptions")
     st.subheader("Seats and utilisation")
-    latest = seats.dropna(subset=["billable_user_count"]).tail(1)
-    if len(latest):
-        row = latest.iloc[0]
+    reported = usage[usage.billable_user_count.notna()]
+    seats = reported.groupby("snapshot_month", as_index=False)[["license_user_count", "billable_user_count"]].sum()
+    if len(seats):
+        row = seats.iloc[-1]
         ratio = row.billable_user_count / row.license_user_count if row.license_user_count else None
-        st.metric(f"Utilisation in {row.snapshot_month:%Y-%m} (billable / licensed)",
+        st.metric(f"Utilisation in {pd.Timestamp(row.snapshot_month):%Y-%m} (billable / licensed)",
                   f"{ratio:.0%}" if ratio is not None else "n/a",
-                  help="Sum of billable users over the sum of licensed seats of the subscriptions in that month.")
-    st.line_chart(seats.melt("snapshot_month", var_name="seats", value_name="users"),
-                  x="snapshot_month", y="users", color="seats")
+                  help="Billable users over licensed seats, of the subscriptions that reported billable users "
+                       "that month.")
+        monthly_chart(seats.melt("snapshot_month", var_name="seats", value_name="users"),
+                      "snapshot_month", "users", "seats", title="subscriptions that reported seats")
+    else:
+        st.caption("No billable-user counts reported yet.")
     st.caption("Per month and subscription (installations added up; a month without data shows 0 rows with data):")
     show_table(usage.sort_values(["snapshot_month", "subscription_name"], ascending=[False, True]))
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import streamlit as st
 
 from customer_usage.dashboard import queries
-from customer_usage.dashboard.cache import ask, show_table, tables
+from customer_usage.dashboard.cache import ask, tables
+from customer_usage.dashboard.display import monthly_chart, show_table
 
 
 def render() -> None:
@@ -24,7 +25,7 @@ def render() -> None:
         monthly = ask("coverage_monthly")
         st.subheader("Coverage per integration over time")
         monthly["series"] = monthly["integration"] + " / " + monthly["measure"]
-        st.line_chart(monthly, x="month", y="coverage", color="series")
+        monthly_chart(monthly, "month", "coverage", "series", percent=True)
     else:
         st.caption(f"Coverage over time appears once marts.{queries.COVERAGE_MONTHLY} is built.")
     current = ask("coverage")

@@ -11,7 +11,8 @@ from __future__ import annotations
 import streamlit as st
 
 from customer_usage.dashboard import queries
-from customer_usage.dashboard.cache import ask, columns, show_table, tables
+from customer_usage.dashboard.cache import ask, columns, tables
+from customer_usage.dashboard.display import monthly_chart, show_table
 
 MART_TABLE = queries.MART.split(".")[1]
 
@@ -30,12 +31,13 @@ def render() -> None:
         return
     trend["series"] = trend["deployment_type"] + " " + trend["product_tier"].fillna("")
     st.subheader(f"{metric} by deployment and tier")
-    st.line_chart(trend, x="snapshot_month", y="value", color="series")
+    monthly_chart(trend, "snapshot_month", "value", "series", title=metric)
     st.caption("Sum over subscriptions with data in the month"
                + (" (primary installation of each)." if primary_only else " (every installation row)."))
     reporting = trend.assign(share=trend.subscriptions_reporting / trend.subscriptions)
     st.subheader("Subscriptions reporting")
-    st.line_chart(reporting, x="snapshot_month", y="share", color="series")
+    monthly_chart(reporting, "snapshot_month", "share", "series", title="share of subscriptions with data",
+                  percent=True)
     if queries.ESTIMATES in tables():
         estimated = ask("estimates", metric)
         st.subheader("Recorded and estimated totals")
@@ -45,7 +47,7 @@ def render() -> None:
             long = estimated.melt(["snapshot_month", "deployment_type"], ["recorded_usage", "estimated_usage"],
                                   var_name="kind", value_name="value")
             long["series"] = long["deployment_type"] + " " + long["kind"]
-            st.line_chart(long, x="snapshot_month", y="value", color="series")
+            monthly_chart(long, "snapshot_month", "value", "series")
             show_table(estimated.sort_values("snapshot_month", ascending=False))
     else:
         st.caption(f"Percent reporting and estimated totals appear once marts.{queries.ESTIMATES} is built.")
