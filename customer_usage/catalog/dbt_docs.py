@@ -84,10 +84,15 @@ def undescribed_mart_columns(target: Path) -> list[str]:
     return missing
 
 
-def serve_folder(folder: Path, port: int, host: str = "127.0.0.1") -> None:
+def make_server(folder: Path, port: int, host: str = "127.0.0.1") -> http.server.ThreadingHTTPServer:
+    """A static file server for the docs folder (port 0 picks a free one)."""
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    with http.server.ThreadingHTTPServer((host, port), handler) as server:
-        print(f"data catalog on http://{host}:{port} (Ctrl-C stops it)", flush=True)
+    return http.server.ThreadingHTTPServer((host, port), handler)
+
+
+def serve_folder(folder: Path, port: int, host: str = "127.0.0.1") -> None:
+    with make_server(folder, port, host) as server:
+        print(f"data catalog on http://{host}:{server.server_address[1]} (Ctrl-C stops it)", flush=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
