@@ -207,10 +207,6 @@ def monthly_usage(reader: Reader, customer: Customer, metrics: list[str]) -> pd.
     )
 
 
-def optional_rows(reader: Reader, table: str, where: str, params: list) -> pd.DataFrame:
-    return reader.query(f"select * from marts.{quote_ident(table)} where {where}", params)
-
-
 def health(reader: Reader, ids: list[str]) -> pd.DataFrame:
     """Latest health-score row per lineage (contract §6), when the report exists."""
     return reader.query(
