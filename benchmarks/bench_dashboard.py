@@ -6,10 +6,12 @@ warehouse:
 * `<page>_queries_s`: the SQL a page runs, straight through `dashboard.queries`
   (no cache), for Customer 360 on the account with the most mart rows, Usage
   trends on `ci_pipelines_28_days_user`, and Integration health.
+* `server_warmup_s`: the first page after the server starts (Streamlit imports
+  the app's libraries once per process).
 * `<page>_browser_first_s` / `<page>_browser_cached_s`: a real `customer-usage
   dashboard` server opened in Debian's headless Chromium, from navigation until
   the page's last section is drawn and Streamlit is idle; first visit (cold
-  caches) and a reload (the app's query cache warm). Skipped without
+  query caches) and a reload (the app's query cache warm). Skipped without
   /usr/bin/chromium.
 
 The warehouse: `CUSTOMER_USAGE_BENCH_WAREHOUSE=<file>` (e.g. one `customer-usage
@@ -123,6 +125,11 @@ def browser_times(warehouse: Path, account: str) -> list[dict]:
                     if time.monotonic() > deadline:
                         raise
                 time.sleep(0.5)
+            started = time.perf_counter()  # the server's first script run imports the app's libraries
+            page.goto(base + "/", wait_until="domcontentloaded")
+            page.get_by_text("Type a Salesforce account", exact=False).first.wait_for(state="visible", timeout=180_000)
+            rows.append(_row("server_warmup_s", round(time.perf_counter() - started, 3), "s",
+                             note="first page after the server starts (imports), empty Customer 360"))
             for name, (path, last_text) in PAGES.items():
                 for visit in ("first", "cached"):
                     started = time.perf_counter()
