@@ -84,7 +84,7 @@ def query_times(warehouse: Path) -> tuple[list[dict], str]:
 
     def usage_trends():
         reader.tables(), reader.columns("marts", queries.MART.split(".")[1])
-        return queries.usage_trend(reader, "ci_pipelines_28_days_user", False)
+        return queries.usage_trend(reader, "ci_pipelines_28_days_user")
 
     def integration_health():
         reader.tables()

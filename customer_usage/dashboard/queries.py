@@ -64,6 +64,23 @@ def _aggregate(column: str) -> str:
     return f"sum({name})"
 
 
+def _installation_rows(where: str, has_primary_column: bool, one_installation: bool) -> str:
+    """Mart rows under `where`, one installation per lineage-month when asked: the primary one
+    (`is_primary_installation`, data-contract §6) once the mart has it, else the most billable
+    users, then the latest ping, then the lowest installation id (docs/metrics.md's query)."""
+    primary = "case when is_primary_installation then 0 else 1 end, " if has_primary_column else ""
+    ranked = f"""
+        select *, row_number() over (
+            partition by dim_subscription_id_original, snapshot_month
+            order by {primary}billable_user_count desc nulls last, ping_created_at desc nulls last,
+                dim_installation_id
+        ) as installation_rank
+        from {MART}
+        where {where}"""
+    keep = "where installation_rank = 1" if one_installation else ""
+    return f"select * from ({ranked}) as ranked {keep}"
+
+
 def _placeholders(values) -> str:
     return ", ".join("?" for _ in values) or "null"
 
@@ -185,12 +202,16 @@ def installations(reader: Reader, customer: Customer) -> pd.DataFrame:
     )
 
 
-def monthly_usage(reader: Reader, customer: Customer, metrics: list[str]) -> pd.DataFrame:
-    """One row per month x subscription lineage: seats, billable users and the chosen metrics."""
+def monthly_usage(reader: Reader, customer: Customer, metrics: list[str], has_primary_column: bool = False,
+                  one_installation: bool = True) -> pd.DataFrame:
+    """One row per month x subscription lineage: seats, billable users and the chosen metrics,
+    of one installation per subscription (default) or added up over all of them."""
     chosen = [m for m in metrics if m not in ("license_user_count", "billable_user_count")]
     extra = "".join(f",\n            {_aggregate(m)} as {quote_ident(m)}" for m in chosen)
+    rows = _installation_rows(customer.mart_filter, has_primary_column, one_installation)
     return reader.query(
         f"""
+        with customer_rows as ({rows})
         select
             cast(snapshot_month as date) as snapshot_month,
             subscription_name,
@@ -198,8 +219,7 @@ def monthly_usage(reader: Reader, customer: Customer, metrics: list[str]) -> pd.
             sum(case when is_data_in_subscription_month then 1 else 0 end) as rows_with_data,
             max(license_user_count) as license_user_count,
             sum(billable_user_count) as billable_user_count{extra}
-        from {MART}
-        where {customer.mart_filter}
+        from customer_rows
         group by 1, 2, 3
         order by 1, 2
         """,
@@ -243,20 +263,23 @@ def defects(reader: Reader, customer: Customer, ids: list[str]) -> pd.DataFrame:
     )
 
 
-def usage_trend(reader: Reader, metric: str, primary_only: bool) -> pd.DataFrame:
-    """A metric per month x deployment x tier over rows with data (primary installations once they exist)."""
-    primary = "and is_primary_installation" if primary_only else ""
+def usage_trend(reader: Reader, metric: str, has_primary_column: bool = False,
+                one_installation: bool = True) -> pd.DataFrame:
+    """A metric per month x deployment x tier, one installation per subscription (default) or all."""
+    rows = _installation_rows("true", has_primary_column, one_installation)
     return reader.query(
         f"""
-        with lineage_months as (
+        with installation_rows as ({rows}),
+
+        lineage_months as (
             select
                 snapshot_month, deployment_type, product_tier, dim_subscription_id_original,
                 max(case when is_data_in_subscription_month then 1 else 0 end) as has_data,
                 {_aggregate(metric)} as value
-            from {MART}
-            where true {primary}
+            from installation_rows
             group by 1, 2, 3, 4
         )
+
         select
             cast(snapshot_month as date) as snapshot_month,
             deployment_type,

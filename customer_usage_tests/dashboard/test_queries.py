@@ -51,12 +51,16 @@ def test_an_account_its_subscriptions_and_usage(reader):
     lineages = queries.lineages(reader, customer)
     assert lineages == ["O_SAAS1", "O_SAAS2", "O_SM1", "O_SM2", "O_SM3"]  # not the trial, not the Draft
     assert queries.profile(reader, customer).customer_type.tolist() == ["paid"]
-    usage = queries.monthly_usage(reader, customer, ["umau_28_days_user", "container_registry_enabled"])
+    usage = queries.monthly_usage(reader, customer, ["umau_28_days_user", "container_registry_enabled"],
+                                  one_installation=False)
     july = usage[(usage.snapshot_month.astype(str) == "2026-07-01") & (usage.subscription_name == "o_sm1")]
     assert july.umau_28_days_user.tolist() == [12]
     october = usage[(usage.snapshot_month.astype(str) == "2026-10-01") & (usage.subscription_name == "o_sm1")]
     assert october[["license_user_count", "billable_user_count", "umau_28_days_user"]].values.tolist() == [
         [60, 53, 17]]  # seats once, users of both installations
+    one = queries.monthly_usage(reader, customer, ["umau_28_days_user"])  # default: one installation each
+    october = one[(one.snapshot_month.astype(str) == "2026-10-01") & (one.subscription_name == "o_sm1")]
+    assert october[["billable_user_count", "umau_28_days_user"]].values.tolist() == [[48, 14]]  # h1, not h2
     places = queries.installations(reader, customer)
     assert set(places.reported_by) == {"namespace 100", "namespace 200", "h1 (u1)", "h2 (u2)", "h3 (u3)",
                                        "h5 (u5)"}
@@ -73,13 +77,16 @@ def test_no_query_reads_person_data(reader):
 
 def test_an_unknown_metric_is_refused(reader):
     with pytest.raises(ValueError, match="not a chartable metric"):
-        queries.usage_trend(reader, "umau; drop table x", False)
+        queries.usage_trend(reader, "umau; drop table x")
 
 
 def test_usage_trend_by_deployment_and_tier(reader):
-    trend = queries.usage_trend(reader, "ci_pipelines_28_days_user", False)
+    trend = queries.usage_trend(reader, "ci_pipelines_28_days_user", one_installation=False)
     october = trend[trend.snapshot_month.astype(str) == "2026-10-01"].set_index(["deployment_type", "product_tier"])
     assert october.loc[("Self-Managed", "Ultimate"), "value"] == 10  # prod 9 + staging 1
+    one = queries.usage_trend(reader, "ci_pipelines_28_days_user")
+    assert one[(one.snapshot_month.astype(str) == "2026-10-01") & (one.product_tier == "Ultimate")
+               & (one.deployment_type == "Self-Managed")].value.tolist() == [9]  # prod only
     assert october.loc[("Self-Managed", "Premium"), ["subscriptions", "subscriptions_reporting"]].tolist() == [3, 1]
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from customer_usage.dashboard import queries
-from customer_usage.dashboard.cache import ask, tables
+from customer_usage.dashboard.cache import ask, columns, tables
 from customer_usage.dashboard.display import monthly_chart, show_table, tidy
 
 DEFAULT_METRICS = ["umau_28_days_user", "ci_pipelines_28_days_user"]
@@ -45,7 +45,13 @@ def _usage(customer: queries.Customer) -> None:
     st.subheader("Monthly usage")
     options = [m.column for m in queries.chartable_metrics()]
     chosen = st.multiselect("Metrics", options, default=[m for m in DEFAULT_METRICS if m in options])
-    usage = ask("monthly_usage", customer, chosen)
+    has_primary = "is_primary_installation" in columns(queries.MART.split(".")[1])
+    everything = st.toggle("Add up every installation of a subscription (staging and DR servers included)",
+                           value=False)
+    st.caption("Default: one installation per subscription and month, "
+               + ("the mart's primary installation." if has_primary else
+                  "the one with the most billable users (the mart's is_primary_installation is not built yet)."))
+    usage = ask("monthly_usage", customer, chosen, has_primary, not everything)
     if usage.empty:
         st.info("No monthly mart rows for this customer (no paid subscription in effect).")
         return
@@ -67,7 +73,7 @@ def _usage(customer: queries.Customer) -> None:
                       "snapshot_month", "users", "seats", title="subscriptions that reported seats")
     else:
         st.caption("No billable-user counts reported yet.")
-    st.caption("Per month and subscription (installations added up; a month without data shows 0 rows with data):")
+    st.caption("Per month and subscription (a month without data shows 0 rows with data):")
     show_table(usage.sort_values(["snapshot_month", "subscription_name"], ascending=[False, True]))
 
 

@@ -1,8 +1,9 @@
 """Usage trends: any catalog metric over months, by deployment and tier.
 
-Sums a metric over the subscriptions that sent data in each month (only primary
-installations once the mart has `is_primary_installation`, so a staging server
-does not double a customer). Percent reporting and estimated totals come from
+Sums a metric over the subscriptions that sent data in each month, one
+installation per subscription by default (the primary one once the mart has
+`is_primary_installation`, else the most billable users), so a staging server
+does not double a customer; a toggle adds up every installation. Percent reporting and estimated totals come from
 the estimates report when it exists.
 """
 
@@ -24,16 +25,19 @@ def render() -> None:
     metric = st.selectbox("Metric", list(metrics), index=default,
                           format_func=lambda c: f"{c} ({metrics[c].stage})")
     st.caption(metrics[metric].description)
-    primary_only = "is_primary_installation" in columns(MART_TABLE)
-    trend = ask("usage_trend", metric, primary_only)
+    has_primary = "is_primary_installation" in columns(MART_TABLE)
+    everything = st.toggle("Add up every installation of a subscription (staging and DR servers included)",
+                           value=False)
+    trend = ask("usage_trend", metric, has_primary, not everything)
     if trend.empty:
         st.info("The monthly mart has no rows yet: run `make run` first.")
         return
     trend["series"] = trend["deployment_type"] + " " + trend["product_tier"].fillna("")
     st.subheader(f"{metric} by deployment and tier")
     monthly_chart(trend, "snapshot_month", "value", "series", title=metric)
-    st.caption("Sum over subscriptions with data in the month"
-               + (" (primary installation of each)." if primary_only else " (every installation row)."))
+    st.caption("Sum over subscriptions with data in the month, "
+               + ("every installation row." if everything else "one installation each ("
+                  + ("the primary one)." if has_primary else "the one with the most billable users).")))
     reporting = trend.assign(share=trend.subscriptions_reporting / trend.subscriptions)
     st.subheader("Subscriptions reporting")
     monthly_chart(reporting, "snapshot_month", "share", "series", title="share of subscriptions with data",
