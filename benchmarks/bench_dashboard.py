@@ -37,6 +37,8 @@ BENCHMARK = "dashboard"
 GOAL_S = 2.0
 WAREHOUSE_ENV = "CUSTOMER_USAGE_BENCH_WAREHOUSE"
 CHROMIUM = Path("/usr/bin/chromium")
+# drawn and idle: the script finished (no status widget) and every element is rendered (no skeleton)
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid=\"stSkeleton\"]')"
 PAGES = {  # page -> (path, text drawn last)
     "customer_360": ("/?q={account}", "Integration defects"),
     "usage_trends": ("/usage_trends", "Numbers"),
@@ -135,7 +137,7 @@ def browser_times(warehouse: Path, account: str) -> list[dict]:
                     started = time.perf_counter()
                     page.goto(base + path.format(account=account), wait_until="domcontentloaded")
                     page.get_by_text(last_text, exact=False).first.wait_for(state="visible", timeout=180_000)
-                    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                    page.wait_for_function(IDLE,
                                            timeout=180_000)
                     seconds = time.perf_counter() - started
                     rows.append(_row(f"{name}_browser_{visit}_s", round(seconds, 3), "s", goal=GOAL_S,

@@ -25,6 +25,8 @@ from customer_usage.settings import PROJECT_ROOT
 from customer_usage_tests.analysis_data import ACME
 
 CHROMIUM = Path("/usr/bin/chromium")
+# drawn and idle: the script finished (no status widget) and every element is rendered (no skeleton)
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid=\"stSkeleton\"]')"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 STARTUP_TIMEOUT_S = 120
 PAGE_TIMEOUT_MS = 90_000
@@ -99,7 +101,7 @@ def _open(page, url: str, wait_for_text: str, screenshot: Path) -> None:
     page.goto(url, wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)
     try:
         page.get_by_text(wait_for_text, exact=False).first.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
-        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        page.wait_for_function(IDLE,
                                timeout=PAGE_TIMEOUT_MS)
     finally:
         page.screenshot(path=str(screenshot), full_page=True)
