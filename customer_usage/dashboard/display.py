@@ -53,9 +53,9 @@ def monthly_chart(frame: pd.DataFrame, month: str, value: str, series: str, titl
         .encode(
             x=alt.X(f"yearmonth({month}):T", title="month", axis=alt.Axis(format="%Y-%m", tickCount="month")),
             y=y,
-            color=alt.Color(f"{series}:N", title=None, legend=alt.Legend(orient="bottom", columns=2)),
+            color=alt.Color(f"{series}:N", title=None, legend=alt.Legend(orient="right", labelLimit=320)),
             tooltip=[alt.Tooltip(f"yearmonth({month}):T", title="month", format="%Y-%m"), series, value],
         )
-        .properties(height=280)
+        .properties(height=340)
     )
     st.altair_chart(chart, use_container_width=True)
