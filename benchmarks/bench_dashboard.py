@@ -42,7 +42,7 @@ IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-t
 PAGES = {  # page -> (path, text drawn last)
     "customer_360": ("/?q={account}", "Integration defects"),
     "usage_trends": ("/usage_trends", "Numbers"),
-    "integration_health": ("/integration_health", "Coverage now"),
+    "integration_health": ("/integration_health", "unmapped_arr"),  # the table, drawn last
 }
 
 

@@ -108,17 +108,21 @@ def _open(page, url: str, wait_for_text: str, screenshot: Path) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0, page.inner_text("body")[:3000]
 
 
-def _tables(page) -> list[list[list[str]]]:
-    """Every HTML table of the page as rows of cell texts (header row first)."""
-    return page.evaluate("""() => [...document.querySelectorAll('table')].map(t =>
-        [...t.querySelectorAll('tr')].map(r => [...r.querySelectorAll('th,td')].map(c => c.innerText.trim())))""")
+def _table(page, column: str) -> list[list[str]]:
+    """The HTML table whose header has `column`, as rows of cell texts (header first); waits for it
+    (Streamlit sends a page's elements one by one)."""
+    find = """column => [...document.querySelectorAll('table')].map(t =>
+        [...t.querySelectorAll('tr')].map(r => [...r.querySelectorAll('th,td')].map(c => c.innerText.trim())))
+        .find(rows => rows.length && rows[0].includes(column)) || null"""
+    page.wait_for_function(find, arg=column, timeout=PAGE_TIMEOUT_MS)
+    return page.evaluate(find, column)
 
 
 def test_customer_360_shows_the_known_account(dashboard, page):
     _open(page, f"{dashboard['url']}/?q={ACME}", "Monthly usage", dashboard["tmp"] / "customer_360.png")
     metric = page.locator('[data-testid="stMetric"]', has_text="Paid subscriptions")
     assert re.search(r"Paid subscriptions\s+5\b", metric.inner_text()), metric.inner_text()
-    usage = next(t for t in _tables(page) if "umau_28_days_user" in t[0] and "subscription_name" in t[0])
+    usage = _table(page, "umau_28_days_user")
     header = usage[0]
     july = [r for r in usage[1:] if r[header.index("snapshot_month")] == "2026-07"
             and r[header.index("subscription_name")] == "o_sm1"]
@@ -137,7 +141,7 @@ def test_usage_page_draws_its_chart(dashboard, page):
 
 def test_integration_health_shows_coverage(dashboard, page):
     _open(page, f"{dashboard['url']}/integration_health", "Coverage now", dashboard["tmp"] / "integration.png")
-    coverage = next(t for t in _tables(page) if t and "measure" in t[0])
+    coverage = _table(page, "unmapped_arr")
     header = coverage[0]
     row = next(r for r in coverage[1:] if r[header.index("measure")] == "paid_namespaces_with_order")
     assert row[header.index("numerator")] == "1" and row[header.index("denominator")] == "2"
