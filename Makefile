@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: setup run test dev bench docs clean
+.PHONY: setup run test dev bench docs clean dashboard catalog
 
 $(BIN)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,14 @@ bench: setup
 ## Regenerate the generated documentation (ERD, metrics, integration challenges).
 docs: setup
 	$(BIN)/customer-usage docs --demo
+
+## The self-service dashboard (Customer 360, usage trends, integration health) on http://127.0.0.1:8501.
+dashboard: setup
+	$(BIN)/customer-usage dashboard
+
+## The data catalog (dbt docs of the warehouse: models, columns, tests, lineage) on http://127.0.0.1:8580.
+catalog: setup
+	$(BIN)/customer-usage catalog
 
 clean:
 	rm -rf data .dagster_home/storage .dagster_home/history .dagster_home/schedules .dagster_home/logs dbt_project/target

@@ -130,7 +130,40 @@ def _add_export(subparsers) -> None:
     add_export(subparsers)
 
 
-SUBCOMMANDS = [_add_generate, _add_run, _add_docs, _add_accuracy, _add_export]
+def _add_dashboard(subparsers) -> None:
+    p = subparsers.add_parser(
+        "dashboard",
+        help="start the self-service dashboard (Customer 360, usage trends, integration health) on the marts",
+    )
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    p.set_defaults(func=_run_dashboard)
+
+
+def _run_dashboard(args) -> int:
+    from customer_usage.dashboard.launch import main as launch_dashboard
+
+    return launch_dashboard(port=args.port, host=args.host)
+
+
+def _add_catalog(subparsers) -> None:
+    p = subparsers.add_parser(
+        "catalog",
+        help="generate the dbt docs catalog (models, columns, tests, lineage) of the warehouse and serve it",
+    )
+    p.add_argument("--port", type=int, default=8580)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    p.add_argument("--no-serve", action="store_true", help="only generate the catalog folder and print it")
+    p.set_defaults(func=_run_catalog)
+
+
+def _run_catalog(args) -> int:
+    from customer_usage.catalog.dbt_docs import main as catalog_main
+
+    return catalog_main(port=args.port, host=args.host, serve=not args.no_serve)
+
+
+SUBCOMMANDS = [_add_generate, _add_run, _add_docs, _add_accuracy, _add_export, _add_dashboard, _add_catalog]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,3 +25,12 @@ def demo_build(tmp_path_factory):
     work = tmp_path_factory.mktemp("demo_build")
     warehouse, truth = generate_and_build(work, "demo")
     return work / "landing", truth, warehouse
+
+
+@pytest.fixture(scope="session")
+def analysis_warehouse(tmp_path_factory) -> dict[str, str]:
+    """The hand-made warehouse of analysis_data.py (dashboard and docs-query tests share it);
+    returns the environment that points at it. Nothing keeps it open."""
+    from customer_usage_tests.analysis_data import build
+
+    return build(tmp_path_factory.mktemp("analysis"))

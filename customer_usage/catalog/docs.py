@@ -13,10 +13,10 @@ from collections import Counter
 from pathlib import Path
 
 from customer_usage.catalog.catalog import CATALOG_PATH, Metric, load_catalog
+from customer_usage.catalog.examples import EXAMPLES, MART
 from customer_usage.settings import PROJECT_ROOT
 
 DOCS_PATH = PROJECT_ROOT / "docs" / "metrics.md"
-MART = "marts.mart_product_usage_paid_user_metrics_monthly"
 
 COUNTS_MEANING = {
     "users": "distinct users (people) who did something; suffix `_user`",
@@ -30,69 +30,6 @@ TIME_FRAME_MEANING = {
     "all": "cumulative since the instance was installed (suffix `_all_time`)",
     "none": "a value at the time of the ping (seats, settings)",
 }
-
-EXAMPLES = [
-    (
-        "Latest usage per Self-Managed installation and GitLab.com namespace",
-        "One row per series (subscription x installation or namespace): its most recent month with data.",
-        f"""select
-    dim_subscription_id_original,
-    deployment_type,
-    coalesce(cast(dim_namespace_id as varchar), uuid || ' @ ' || hostname) as reported_by,
-    snapshot_month,
-    license_user_count,
-    billable_user_count,
-    license_utilization,
-    ci_pipelines_28_days_user
-from {MART}
-where is_latest_data
-order by dim_subscription_id_original, reported_by""",
-    ),
-    (
-        "Monthly trend of one 28-day metric per subscription",
-        "Installations of one subscription are added up (a person using two instances counts twice, so "
-        "the sum is an upper bound). Months without data stay visible with `rows_with_data` = 0.",
-        f"""select
-    dim_subscription_id_original,
-    snapshot_month,
-    sum(case when is_data_in_subscription_month then 1 else 0 end) as rows_with_data,
-    sum(umau_28_days_user) as umau_28_days_user,
-    max(license_user_count) as license_user_count
-from {MART}
-group by dim_subscription_id_original, snapshot_month
-order by dim_subscription_id_original, snapshot_month""",
-    ),
-    (
-        "Growth of an all-time counter between two months",
-        "All-time counters are cumulative: compare a series with itself month over month, never sum them "
-        "across months.",
-        f"""select
-    usage_series_id,
-    snapshot_month,
-    source_code_pushes_all_time_event,
-    source_code_pushes_all_time_event
-        - lag(source_code_pushes_all_time_event) over (partition by usage_series_id order by snapshot_month)
-        as pushes_since_previous_month_with_data
-from {MART}
-where is_data_in_subscription_month
-order by usage_series_id, snapshot_month""",
-    ),
-    (
-        "Metrics an instance could not compute (`-1`) in the long-form fact",
-        "The mart shows `-1` as NULL; `fct_ping_metric` keeps the difference between absent (no row) and "
-        "timed out (`is_timed_out`).",
-        """select
-    metric.stage,
-    metric.metric_name,
-    count(*) as pings_reporting,
-    sum(case when fact.is_timed_out then 1 else 0 end) as pings_timed_out
-from marts.fct_ping_metric as fact
-inner join marts.dim_metric as metric
-    on metric.metric_name = fact.metric_name
-group by metric.stage, metric.metric_name
-order by pings_timed_out desc, metric.metric_name""",
-    ),
-]
 
 
 def _cell(text: str | None) -> str:
@@ -191,7 +128,8 @@ def render(catalog: tuple[Metric, ...] | None = None) -> str:
         "",
         "## Example queries",
         "",
-        "Each query below runs as written on the local DuckDB warehouse (a test executes them).",
+        "Each query below runs as written on the local DuckDB warehouse; a test runs every one on a small hand-made "
+        "data set and checks its answer (customer_usage_tests/catalog/test_docs_queries.py).",
     ]
     for title, explanation, sql in EXAMPLES:
         out += ["", f"### {title}", "", explanation, "", "```sql", sql, "```"]
@@ -201,6 +139,17 @@ def render(catalog: tuple[Metric, ...] | None = None) -> str:
 def example_queries(markdown: str) -> list[str]:
     """The ```sql blocks of a rendered page (what the test executes)."""
     return re.findall(r"```sql\n(.*?)\n```", markdown, flags=re.S)
+
+
+def titled_queries(markdown: str) -> list[tuple[str, str]]:
+    """(heading, sql) of every ```sql block of a markdown page: the heading is the nearest one above."""
+    found, heading = [], ""
+    for block in re.split(r"(?m)^(#{1,6} .*)$", markdown):
+        if re.match(r"#{1,6} ", block):
+            heading = block.lstrip("#").strip()
+        else:
+            found += [(heading, sql) for sql in re.findall(r"```sql\n(.*?)\n```", block, flags=re.S)]
+    return found
 
 
 def write(path: Path = DOCS_PATH) -> Path:

@@ -1,0 +1,172 @@
+"""How fast the dashboard answers: each page's queries, and each page in a browser.
+
+Issue 17's goal is a page in under 2 s on `medium` data. Measured on a built
+warehouse:
+
+* `<page>_queries_s`: the SQL a page runs, straight through `dashboard.queries`
+  (no cache), for Customer 360 on the account with the most mart rows, Usage
+  trends on `ci_pipelines_28_days_user`, and Integration health.
+* `server_warmup_s`: the first page after the server starts (Streamlit imports
+  the app's libraries once per process).
+* `<page>_browser_first_s` / `<page>_browser_cached_s`: a real `customer-usage
+  dashboard` server opened in Debian's headless Chromium, from navigation until
+  the page's last section is drawn and Streamlit is idle; first visit (cold
+  query caches) and a reload (the app's query cache warm). Skipped without
+  /usr/bin/chromium.
+
+The warehouse: `CUSTOMER_USAGE_BENCH_WAREHOUSE=<file>` (e.g. one `customer-usage
+run` built at `--scale medium`), else one generated at the scale and built by
+`customer-usage run` in a temporary folder (minutes at `medium`).
+
+Run: `.venv/bin/python -m benchmarks.bench_dashboard --scale demo`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCHMARK = "dashboard"
+GOAL_S = 2.0
+WAREHOUSE_ENV = "CUSTOMER_USAGE_BENCH_WAREHOUSE"
+CHROMIUM = Path("/usr/bin/chromium")
+# drawn and idle: the script finished (no status widget) and every element is rendered (no skeleton)
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid=\"stSkeleton\"]')"
+PAGES = {  # page -> (path, text drawn last)
+    "customer_360": ("/?q={account}", "Integration defects"),
+    "usage_trends": ("/usage_trends", "Numbers"),
+    "integration_health": ("/integration_health", "unmapped_arr"),  # the table, drawn last
+}
+
+
+def _row(measure: str, value, unit: str, **extra) -> dict:
+    return {"benchmark": BENCHMARK, "measure": measure, "value": value, "unit": unit, **extra}
+
+
+def _build(scale: str, folder: Path) -> Path:
+    cli = str(Path(sys.executable).with_name("customer-usage"))
+    env = {**os.environ, "CUSTOMER_USAGE_LANDING_DIR": str(folder / "landing"),
+           "CUSTOMER_USAGE_DUCKDB_PATH": str(folder / "warehouse.duckdb"), "DAGSTER_HOME": str(folder / "home")}
+    (folder / "home").mkdir(parents=True, exist_ok=True)
+    for args in (["generate", "--scale", scale, "--out", str(folder / "landing")], ["run"]):
+        result = subprocess.run([cli, *args], env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"customer-usage {args[0]} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return folder / "warehouse.duckdb"
+
+
+def _timed(fn, *args):
+    started = time.perf_counter()
+    value = fn(*args)
+    return value, time.perf_counter() - started
+
+
+def query_times(warehouse: Path) -> tuple[list[dict], str]:
+    from customer_usage.dashboard import queries
+    from customer_usage.dashboard.reader import Reader
+    from customer_usage.settings import Settings
+
+    reader = Reader(Settings.from_env({"CUSTOMER_USAGE_DUCKDB_PATH": str(warehouse)}))
+    account = reader.query(f"select dim_crm_account_id from {queries.MART} where dim_crm_account_id is not null "
+                           "group by 1 order by count(*) desc limit 1").iloc[0, 0]
+    rows = reader.query(f"select count(*) from {queries.MART}").iloc[0, 0]
+
+    def customer_360():
+        (customer,) = [c for c in queries.search(reader, account) if c.kind == "account"]
+        ids = queries.lineages(reader, customer)
+        queries.profile(reader, customer), queries.subscriptions(reader, ids), queries.installations(reader, customer)
+        return queries.monthly_usage(reader, customer, ["umau_28_days_user", "ci_pipelines_28_days_user"])
+
+    def usage_trends():
+        reader.tables(), reader.columns("marts", queries.MART.split(".")[1])
+        return queries.usage_trend(reader, "ci_pipelines_28_days_user")
+
+    def integration_health():
+        reader.tables()
+        return queries.coverage(reader)
+
+    out = [_row("mart_rows", int(rows), "rows")]
+    for name, fn in (("customer_360", customer_360), ("usage_trends", usage_trends),
+                     ("integration_health", integration_health)):
+        _, seconds = _timed(fn)
+        out.append(_row(f"{name}_queries_s", round(seconds, 3), "s",
+                        note="uncached SQL of the page" + (f" (account {account})" if name == "customer_360" else "")))
+    return out, account
+
+
+def browser_times(warehouse: Path, account: str) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cli = str(Path(sys.executable).with_name("customer-usage"))
+    env = {**os.environ, "CUSTOMER_USAGE_DUCKDB_PATH": str(warehouse), "CUSTOMER_USAGE_TARGET": "local"}
+    proc = subprocess.Popen([cli, "dashboard", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    rows = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1800})
+            deadline = time.monotonic() + 120
+            while True:  # the server is up when its health endpoint answers
+                try:
+                    if page.request.get(f"{base}/_stcore/health").ok:
+                        break
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise
+                time.sleep(0.5)
+            started = time.perf_counter()  # the server's first script run imports the app's libraries
+            page.goto(base + "/", wait_until="domcontentloaded")
+            page.get_by_text("Type a Salesforce account", exact=False).first.wait_for(state="visible", timeout=180_000)
+            rows.append(_row("server_warmup_s", round(time.perf_counter() - started, 3), "s",
+                             note="first page after the server starts (imports), empty Customer 360"))
+            for name, (path, last_text) in PAGES.items():
+                for visit in ("first", "cached"):
+                    started = time.perf_counter()
+                    page.goto(base + path.format(account=account), wait_until="domcontentloaded")
+                    page.get_by_text(last_text, exact=False).first.wait_for(state="visible", timeout=180_000)
+                    page.wait_for_function(IDLE,
+                                           timeout=180_000)
+                    seconds = time.perf_counter() - started
+                    rows.append(_row(f"{name}_browser_{visit}_s", round(seconds, 3), "s", goal=GOAL_S,
+                                     note="navigation until the page is drawn and idle"))
+            browser.close()
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)
+    return rows
+
+
+def run(scale: str) -> list[dict]:
+    given = os.environ.get(WAREHOUSE_ENV)
+    with tempfile.TemporaryDirectory(prefix="bench_dashboard_") as tmp:
+        warehouse = Path(given) if given else _build(scale, Path(tmp))
+        rows, account = query_times(warehouse)
+        rows[0]["note"] = f"warehouse {warehouse}" if given else f"generated at scale {scale}"
+        if CHROMIUM.exists():
+            rows += browser_times(warehouse, account)
+        return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="demo", choices=("demo", "small", "medium", "large"))
+    args = parser.parse_args(argv)
+    print(json.dumps(run(args.scale), indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""The dashboard as a user sees it: a real `customer-usage dashboard` process on the
+hand-made warehouse (analysis_data.py), opened in Debian's headless Chromium.
+
+One server and one browser for the module; the server runs in its own process
+group and the whole group is stopped afterwards. Screenshots are left in the
+module's tmp folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from customer_usage.settings import PROJECT_ROOT
+from customer_usage_tests.analysis_data import ACME
+
+CHROMIUM = Path("/usr/bin/chromium")
+# drawn and idle: the script finished (no status widget) and every element is rendered (no skeleton)
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid=\"stSkeleton\"]')"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+STARTUP_TIMEOUT_S = 120
+PAGE_TIMEOUT_MS = 90_000
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    for sig, wait_s in ((signal.SIGTERM, 15), (signal.SIGKILL, 10)):
+        if proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, sig)
+            proc.wait(timeout=wait_s)
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.fixture(scope="module")
+def dashboard(analysis_warehouse, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("dashboard")
+    port = _free_port()
+    log = tmp / "dashboard.log"
+    cli = Path(sys.executable).with_name("customer-usage")
+    with open(log, "w") as out:
+        proc = subprocess.Popen([str(cli), "dashboard", "--port", str(port)], cwd=PROJECT_ROOT,
+                                env={**os.environ, **analysis_warehouse, "HOME": str(tmp)},
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the dashboard exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the dashboard did not answer in {STARTUP_TIMEOUT_S}s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield {"url": url, "tmp": tmp, "proc": proc}
+    finally:
+        _stop(proc)
+    assert proc.poll() is not None, "the dashboard process is still running"
+
+
+@pytest.fixture(scope="module")
+def page(dashboard):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1400, "height": 1800})
+        finally:
+            browser.close()
+
+
+def _open(page, url: str, wait_for_text: str, screenshot: Path) -> None:
+    page.goto(url, wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)
+    try:
+        page.get_by_text(wait_for_text, exact=False).first.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+        page.wait_for_function(IDLE,
+                               timeout=PAGE_TIMEOUT_MS)
+    finally:
+        page.screenshot(path=str(screenshot), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0, page.inner_text("body")[:3000]
+
+
+def _table(page, column: str) -> list[list[str]]:
+    """The HTML table whose header has `column`, as rows of cell texts (header first); waits for it
+    (Streamlit sends a page's elements one by one)."""
+    find = """column => [...document.querySelectorAll('table')].map(t =>
+        [...t.querySelectorAll('tr')].map(r => [...r.querySelectorAll('th,td')].map(c => c.innerText.trim())))
+        .find(rows => rows.length && rows[0].includes(column)) || null"""
+    page.wait_for_function(find, arg=column, timeout=PAGE_TIMEOUT_MS)
+    return page.evaluate(find, column)
+
+
+def test_customer_360_shows_the_known_account(dashboard, page):
+    _open(page, f"{dashboard['url']}/?q={ACME}", "Monthly usage", dashboard["tmp"] / "customer_360.png")
+    metric = page.locator('[data-testid="stMetric"]', has_text="Paid subscriptions")
+    assert re.search(r"Paid subscriptions\s+5\b", metric.inner_text()), metric.inner_text()
+    usage = _table(page, "umau_28_days_user")
+    header = usage[0]
+    july = [r for r in usage[1:] if r[header.index("snapshot_month")] == "2026-07"
+            and r[header.index("subscription_name")] == "o_sm1"]
+    assert len(july) == 1 and july[0][header.index("umau_28_days_user")] == "12", usage
+    body = page.inner_text("body")
+    assert "@" not in body  # no e-mail address anywhere (the landing data has them)
+    assert "Acme" in body and "paid" in body
+
+
+def test_usage_page_draws_its_chart(dashboard, page):
+    _open(page, f"{dashboard['url']}/usage_trends", "by deployment and tier", dashboard["tmp"] / "usage.png")
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart.locator("canvas, svg").first.wait_for(state="attached", timeout=PAGE_TIMEOUT_MS)
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+
+
+def test_integration_health_shows_coverage(dashboard, page):
+    _open(page, f"{dashboard['url']}/integration_health", "Coverage now", dashboard["tmp"] / "integration.png")
+    coverage = _table(page, "unmapped_arr")
+    header = coverage[0]
+    row = next(r for r in coverage[1:] if r[header.index("measure")] == "paid_namespaces_with_order")
+    assert row[header.index("numerator")] == "1" and row[header.index("denominator")] == "2"
+    assert "appears once marts.rpt_integration_roadmap is built" in page.inner_text("body")
+
+
+def test_an_unknown_account_is_said_plainly(dashboard, page):
+    _open(page, f"{dashboard['url']}/?q=NoSuchCustomer", "matches", dashboard["tmp"] / "unknown.png")
+    assert 'No account, namespace or installation matches "NoSuchCustomer"' in page.inner_text("body")
+    assert page.locator('[data-testid="stMetric"]').count() == 0

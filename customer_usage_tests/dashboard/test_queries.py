@@ -1,0 +1,147 @@
+"""The dashboard's questions on the hand-made warehouse: search, a customer's
+subscriptions and usage, and the sections for reports built elsewhere, both
+absent (today) and present (tiny contract-shaped versions)."""
+
+from __future__ import annotations
+
+import pytest
+
+from customer_usage.dashboard import queries
+from customer_usage.dashboard.reader import Reader, WarehouseMissing
+from customer_usage.settings import Settings
+from customer_usage_tests.analysis_data import ACME, GLOBEX
+from customer_usage_tests.dashboard.optional_reports import with_optional_reports
+from customer_usage_tests.helpers import environment
+
+OPTIONAL = {queries.HEALTH, queries.DEFECTS, queries.ESTIMATES, queries.COVERAGE_MONTHLY, queries.ROADMAP}
+
+
+@pytest.fixture(scope="module")
+def reader(analysis_warehouse) -> Reader:
+    return Reader(Settings.from_env(analysis_warehouse))
+
+
+@pytest.fixture(scope="module")
+def full_env(analysis_warehouse, tmp_path_factory) -> dict[str, str]:
+    return with_optional_reports(analysis_warehouse, tmp_path_factory.mktemp("optional"))
+
+
+@pytest.fixture(scope="module")
+def full(full_env) -> Reader:
+    return Reader(Settings.from_env(full_env))
+
+
+def acme(reader) -> queries.Customer:
+    (found,) = queries.search(reader, ACME)
+    return found
+
+
+def test_search_finds_accounts_namespaces_and_installations(reader):
+    assert [(c.kind, c.label) for c in queries.search(reader, "acme")] == [("account", "Acme"),
+                                                                           ("namespace", "acme")]
+    assert [c.id for c in queries.search(reader, "o_sm4")] == [GLOBEX]  # by subscription name
+    assert [c.label for c in queries.search(reader, "globex.test")] == ["prod.globex.test (u6)",
+                                                                        "staging.globex.test (u7)"]
+    assert queries.search(reader, "200")[0].kind == "namespace"
+    assert queries.search(reader, "NoSuchCustomer") == [] and queries.search(reader, "  ") == []
+
+
+def test_an_account_its_subscriptions_and_usage(reader):
+    customer = acme(reader)
+    lineages = queries.lineages(reader, customer)
+    assert lineages == ["O_SAAS1", "O_SAAS2", "O_SM1", "O_SM2", "O_SM3"]  # not the trial, not the Draft
+    assert queries.profile(reader, customer).customer_type.tolist() == ["paid"]
+    usage = queries.monthly_usage(reader, customer, ["umau_28_days_user", "container_registry_enabled"],
+                                  one_installation=False)
+    july = usage[(usage.snapshot_month.astype(str) == "2026-07-01") & (usage.subscription_name == "o_sm1")]
+    assert july.umau_28_days_user.tolist() == [12]
+    october = usage[(usage.snapshot_month.astype(str) == "2026-10-01") & (usage.subscription_name == "o_sm1")]
+    assert october[["license_user_count", "billable_user_count", "umau_28_days_user"]].values.tolist() == [
+        [60, 53, 17]]  # seats once, users of both installations
+    one = queries.monthly_usage(reader, customer, ["umau_28_days_user"])  # default: one installation each
+    october = one[(one.snapshot_month.astype(str) == "2026-10-01") & (one.subscription_name == "o_sm1")]
+    assert october[["billable_user_count", "umau_28_days_user"]].values.tolist() == [[48, 14]]  # h1, not h2
+    places = queries.installations(reader, customer)
+    assert set(places.reported_by) == {"namespace 100", "namespace 200", "h1 (u1)", "h2 (u2)", "h3 (u3)",
+                                       "h5 (u5)"}
+
+
+def test_no_query_reads_person_data(reader):
+    customer = acme(reader)
+    frames = [queries.profile(reader, customer), queries.subscriptions(reader, queries.lineages(reader, customer)),
+              queries.installations(reader, customer), queries.monthly_usage(reader, customer, [])]
+    for frame in frames:
+        assert not {"email", "first_name", "last_name", "company", "namespace_name"} & set(frame.columns)
+        assert not frame.astype(str).apply(lambda c: c.str.contains("@", regex=False)).any().any()
+
+
+def test_an_unknown_metric_is_refused(reader):
+    with pytest.raises(ValueError, match="not a chartable metric"):
+        queries.usage_trend(reader, "umau; drop table x")
+
+
+def test_usage_trend_by_deployment_and_tier(reader):
+    trend = queries.usage_trend(reader, "ci_pipelines_28_days_user", one_installation=False)
+    october = trend[trend.snapshot_month.astype(str) == "2026-10-01"].set_index(["deployment_type", "product_tier"])
+    assert october.loc[("Self-Managed", "Ultimate"), "value"] == 10  # prod 9 + staging 1
+    one = queries.usage_trend(reader, "ci_pipelines_28_days_user")
+    assert one[(one.snapshot_month.astype(str) == "2026-10-01") & (one.product_tier == "Ultimate")
+               & (one.deployment_type == "Self-Managed")].value.tolist() == [9]  # prod only
+    assert october.loc[("Self-Managed", "Premium"), ["subscriptions", "subscriptions_reporting"]].tolist() == [3, 1]
+
+
+def test_optional_reports_are_absent_today(reader):
+    assert not OPTIONAL & reader.tables()
+
+
+def test_optional_reports_when_they_exist(full):
+    assert OPTIONAL <= full.tables()
+    customer = acme(full)
+    ids = queries.lineages(full, customer)
+    health = queries.health(full, ids)
+    assert health[["dim_subscription_id_original", "overall_color"]].values.tolist() == [["O_SM1", "Green"]]
+    defects = queries.defects(full, customer, ids)
+    assert sorted(defects.defect) == ["billing_account_crm_unresolved", "license_missing_subscription_id"]
+    (installation,) = queries.search(full, "u8")
+    assert queries.defects(full, installation, queries.lineages(full, installation)).defect.tolist() == [
+        "ping_license_unknown"]
+    assert queries.estimates(full, "umau_28_days_user").deployment_type.tolist() == ["GitLab.com", "Self-Managed"]
+    assert queries.coverage_monthly(full).coverage.tolist() == [0.8, 0.909]
+    assert queries.roadmap(full).defect.tolist() == ["billing_account_crm_unresolved", "sm_order_without_license"]
+
+
+def test_month_column_of_the_monthly_coverage():
+    assert queries.month_column(("integration", "coverage_month", "coverage")) == "coverage_month"
+    assert queries.month_column(("integration", "measure")) is None
+
+
+def test_a_missing_warehouse_says_how_to_build_it(tmp_path):
+    reader = Reader(Settings.from_env({"CUSTOMER_USAGE_DUCKDB_PATH": str(tmp_path / "none.duckdb")}))
+    with pytest.raises(WarehouseMissing, match="make run"):
+        reader.tables()
+
+
+def _app(env: dict[str, str], query: str):
+    from streamlit.testing.v1 import AppTest
+
+    from customer_usage.dashboard.launch import APP
+
+    with environment(**env):
+        app = AppTest.from_file(str(APP), default_timeout=120)
+        app.query_params["q"] = query
+        app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def test_customer_360_draws_health_and_defects_when_they_exist(full_env):
+    app = _app(full_env, ACME)
+    text = " ".join(t.value.astype(str).to_csv() for t in [*app.table, *app.dataframe])
+    assert "Green" in text and "license_missing_subscription_id" in text
+    assert not [c for c in app.caption if "appear here once" in c.value]
+
+
+def test_customer_360_says_which_reports_are_missing(analysis_warehouse):
+    app = _app(analysis_warehouse, ACME)
+    captions = " ".join(c.value for c in app.caption)
+    assert f"once marts.{queries.HEALTH} is built" in captions and f"once marts.{queries.DEFECTS} is built" in captions
