@@ -30,10 +30,28 @@ from customer_usage.docs_gen.manifest import compile_for
 from customer_usage_tests.mart import landing_data
 from customer_usage_tests.mart.dbt_runner import Warehouse
 from customer_usage_tests.model.conftest import FAKE_DATABASE
-from customer_usage_tests.model.test_prod_fakesnow import _copy_raw
+from customer_usage_tests.model.test_prod_fakesnow import SQL_TYPES
 
 # model -> why fakesnow cannot execute its Snowflake SQL (it is parsed by sqlglot instead)
 FAKESNOW_EXCLUDED: dict[str, str] = {}
+
+
+def _copy_raw(duckdb_path, cur) -> None:
+    """The raw tables of the local build into fakesnow (read-write: dbt's in-process
+    adapter still holds the file with its own settings)."""
+    with duckdb.connect(str(duckdb_path)) as src:
+        tables = src.execute("select table_schema, table_name from information_schema.tables "
+                             "where table_schema like 'raw_%'").fetchall()
+        for schema, table in tables:
+            cols = src.execute("select column_name, data_type from information_schema.columns where table_schema = ? "
+                               "and table_name = ? order by ordinal_position", [schema, table]).fetchall()
+            cur.execute(f"create schema if not exists {FAKE_DATABASE}.{schema}")
+            ddl = ", ".join(f"{c} {SQL_TYPES.get(t, 'varchar')}" for c, t in cols)
+            cur.execute(f"create or replace table {FAKE_DATABASE}.{schema}.{table} ({ddl})")
+            rows = src.execute(f"select * from {schema}.{table}").fetchall()
+            if rows:
+                marks = ", ".join(["%s"] * len(cols))
+                cur.executemany(f"insert into {FAKE_DATABASE}.{schema}.{table} values ({marks})", rows)
 
 
 def _models(manifest: dict) -> dict[str, dict]:
@@ -141,7 +159,7 @@ def test_every_model_not_excluded_runs_on_fakesnow(fakesnow_run, prod_project):
 def test_fakesnow_results_equal_the_duckdb_results(fakesnow_run, local_build):
     rows, _, _ = fakesnow_run
     different = {}
-    with duckdb.connect(str(local_build.path), read_only=True) as con:
+    with duckdb.connect(str(local_build.path)) as con:
         for name, (schema, columns, snow_rows) in sorted(rows.items()):
             local = con.execute(f"select * from {schema}.{name}")
             local_columns = [c[0].lower() for c in local.description]
