@@ -122,3 +122,15 @@ def test_a_blocking_check_going_error_posts_once_and_warn_posts_nothing(webhook)
 
     alert_on_blocking_check_error(dg.build_sensor_context(instance=instance, cursor=context.cursor))
     assert len(webhook.texts()) == 1, "an evaluation is alerted once"
+
+
+def test_the_code_location_runs_both_alert_sensors_by_default(tmp_path):
+    from customer_usage.definitions import build_definitions
+    from customer_usage.settings import Settings
+    from customer_usage_tests.helpers import local_settings
+
+    with environment(**local_settings(tmp_path)):
+        defs = build_definitions(Settings.from_env())
+    sensors = {s.name: s for s in defs.sensors}
+    for name in ("alert_on_run_failure", "alert_on_blocking_check_error"):
+        assert sensors[name].default_status == dg.DefaultSensorStatus.RUNNING
