@@ -41,14 +41,14 @@ from customer_usage_tests.deploy.postgres import PostgresCluster, free_port, why
 from customer_usage_tests.helpers import environment, write_landing
 from customer_usage_tests.mart import landing_data
 
-pytestmark = [pytest.mark.daemon, pytest.mark.timeout(1200)]
+pytestmark = [pytest.mark.daemon, pytest.mark.timeout(1800)]
 
 DEPLOY = PROJECT_ROOT / "deploy"
 BIN = Path(sys.executable).parent
 MART = dg.AssetKey(["marts", "mart_product_usage_paid_user_metrics_monthly"])
 MONTH = "2026-10-01"  # the AS_OF month of the hand-made landing folder
 EXPORT_JOB = "export_job"
-PHASE_TIMEOUT_SECONDS = 600  # generous: CI's 2 cores are shared with the rest of the suite
+PHASE_TIMEOUT_SECONDS = 900  # generous: CI's 2 cores are shared with the rest of the suite
 
 
 class Process:
