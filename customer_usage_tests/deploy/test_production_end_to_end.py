@@ -43,7 +43,7 @@ from customer_usage_tests.deploy.postgres import PostgresCluster, free_port, why
 from customer_usage_tests.helpers import environment, write_landing
 from customer_usage_tests.mart import landing_data
 
-pytestmark = [pytest.mark.daemon, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.daemon, pytest.mark.timeout(2700)]
 
 DEPLOY = PROJECT_ROOT / "deploy"
 BIN = Path(sys.executable).parent
@@ -53,7 +53,7 @@ MART = dg.AssetKey(["marts", "mart_product_usage_paid_user_metrics_monthly"])
 TODAY = dt.date.today()
 MONTH = TODAY.replace(day=1).isoformat()
 EXPORT_JOB = "export_job"
-PHASE_TIMEOUT_SECONDS = 900  # generous: CI's 2 cores are shared with the rest of the suite
+PHASE_TIMEOUT_SECONDS = 1500  # generous: CI's 2 cores are shared with the rest of the suite
 
 
 class Process:
