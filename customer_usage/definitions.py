@@ -8,6 +8,7 @@ tests and tools can import anything without side effects.
 from __future__ import annotations
 
 import dagster as dg
+from customer_usage.alerts.sensors import build_alert_defs
 from customer_usage.automation.definitions import build_automation_defs
 from customer_usage.catalog.definitions import build_catalog_defs
 from customer_usage.checks.definitions import build_check_defs
@@ -38,6 +39,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         build_catalog_defs(settings),
         build_export_defs(settings),
         build_automation_defs(settings),
+        build_alert_defs(),
     )
 
 

@@ -131,19 +131,39 @@ def _bindable(value: Any) -> Any:
     return value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
 
 
+def _is_loopback(connection: Any) -> bool:
+    """A Snowflake connection to this machine is fakesnow's server: Snowflake itself never is."""
+    return str(getattr(connection, "host", "") or "").lower() in ("localhost", "127.0.0.1", "::1")
+
+
 class SnowflakeWarehouse(Warehouse):
     dialect = "snowflake"
 
     _TYPES = {"b": "boolean", "i": "number(38,0)", "u": "number(38,0)", "f": "float", "M": "timestamp_ntz"}
 
     def write_df(self, df: pd.DataFrame, schema: str, table: str, chunk_rows: int = 5000) -> int:
-        """Create the table from the frame's dtypes and insert in multi-row batches.
+        """Replace the table with the frame: `write_pandas` (PUT to the table's stage +
+        COPY INTO, one bulk load) on Snowflake.
 
-        Plain SQL rather than `write_pandas` (stage + COPY): it behaves the same on
-        Snowflake and on fakesnow's server, which is what the tests run against.
-        In prod the raw tables normally arrive through the EL tool instead.
+        fakesnow's server mode (what the end-to-end tests connect to, always on a
+        loopback host) cannot stage files, so there, and only there, the rows go in
+        as multi-row INSERTs (`_insert_rows`).
         """
         self.ensure_schema(schema)
+        if _is_loopback(self.connection):
+            return self._insert_rows(df, schema, table, chunk_rows)
+        from snowflake.connector.pandas_tools import write_pandas
+
+        success, _chunks, rows, _ = write_pandas(
+            self.connection, df, quote_ident(table), schema=quote_ident(schema).upper(),
+            auto_create_table=True, overwrite=True, quote_identifiers=False, use_logical_type=True,
+        )
+        if not success:
+            raise RuntimeError(f"write_pandas into {schema}.{table} reported failure")
+        return int(rows)
+
+    def _insert_rows(self, df: pd.DataFrame, schema: str, table: str, chunk_rows: int) -> int:
+        """Create the table from the frame's dtypes and insert in multi-row batches (fakesnow server only)."""
         name = f"{quote_ident(schema)}.{quote_ident(table)}"
         columns = ", ".join(
             f"{quote_ident(str(c))} {self._TYPES.get(df[c].dtype.kind, 'varchar')}" for c in df.columns
