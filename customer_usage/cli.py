@@ -84,15 +84,16 @@ def _add_run(subparsers) -> None:
         help="materialize every asset on the configured target (generating demo data when needed)",
         description="The README's main job: generate the demo extracts when no landing folder is "
         "given, materialize every asset (sources, checks, dbt models, every month of the mart, "
-        "exports) in one Dagster run, and print where to look.",
+        "exports) in one Dagster run, and print a summary (the full log goes to a file).",
     )
+    p.add_argument("--verbose", "-v", action="store_true", help="stream Dagster's event log instead of a summary")
     p.set_defaults(func=_run_main_job)
 
 
 def _run_main_job(args) -> int:
     from customer_usage.main_job import main as run_main_job
 
-    return run_main_job()
+    return run_main_job(verbose=args.verbose)
 
 
 def _add_docs(subparsers) -> None:
