@@ -102,7 +102,8 @@ def _unreadable(landing: LandingFile, exc: Exception, what: str) -> SourceFileEr
     """The reader's failure, located by `csv_diagnosis` when it can find the line."""
     located = diagnose(landing.path) if landing.format == "csv" else None
     if located:
-        return SourceFileError(located + what)
+        prefix = f"{landing.path}: "
+        return SourceFileError(f"{prefix}cannot be read as CSV{what}: {located[len(prefix):]}")
     return SourceFileError(
         f"{landing.path}: cannot be read as {landing.format.upper()}{what}: {_duckdb_error_summary(exc)}"
     )
