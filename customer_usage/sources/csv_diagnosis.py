@@ -4,7 +4,7 @@ DuckDB's reader reports a malformed CSV as a dialect-sniffing failure with its
 own query text, no line number. When it fails, this module walks the file once
 (only then: the happy path never pays for it) with the contract's dialect —
 comma-delimited, `"` quotes doubled inside quoted fields — and names the first
-problem: a quote that never closes, a stray quote inside an unquoted field, or a
+problem: a quote that never closes, text after a closing quote, or a
 line with more or fewer fields than the header. A header that looks delimited by
 `;`, tab or `|` gets a hint instead of "every column missing".
 """
@@ -77,10 +77,7 @@ def diagnose(path: Path, max_bytes: int = 512 * 1024 * 1024) -> str | None:
                 field.append(ch)
             i += 1
             continue
-        if ch == '"':
-            if field and "".join(field).strip():
-                return (f"{path}: line {line}, column {_column_name(header, len(fields))}: a quote inside an "
-                        "unquoted value; quote the whole value and double the inner quote (\"\")")
+        if ch == '"' and not field:
             in_quotes, quote_line, quote_field = True, line, len(fields)
         elif ch == ",":
             fields.append("".join(field))
