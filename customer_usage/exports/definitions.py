@@ -69,6 +69,7 @@ def build_export_defs(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
         assets=build_export_assets(settings.duckdb_path.parent / "outbox"),
         jobs=[job],
-        sensors=[build_export_sensor(job, MART_KEY, run_tags=LOCAL_RUN_TAGS if settings.is_local else None)],
+        sensors=[build_export_sensor(job, MART_KEY, run_tags=LOCAL_RUN_TAGS if settings.is_local else None,
+                                     export_keys=EXPORT_KEYS)],
         resources={"salesforce": salesforce_resource(), "gainsight": gainsight_resource()},
     )

@@ -99,6 +99,12 @@ def test_unreadable_metrics_are_flagged_not_silently_null(warehouse):
     assert timed_out["metric_value_issue"].tolist() == ["timed_out"]
 
 
+def test_license_utilization_is_64_bit(warehouse):
+    types = warehouse.query("select data_type from information_schema.columns where table_schema = 'marts' "
+                            "and column_name in ('license_utilization', 'metric_value')")
+    assert len(types) >= 2 and set(types["data_type"]) == {"DOUBLE"}
+
+
 def test_settings_are_booleans(mart):
     october = one(mart, "O_SM1", "2026-10", uuid="u2")
     assert october.container_registry_enabled is False or october.container_registry_enabled == False  # noqa: E712

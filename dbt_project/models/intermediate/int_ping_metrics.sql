@@ -29,7 +29,7 @@ parsed as (
         {{ parse_ping_payload('payload', metrics) }} as parsed_payload
         {%- endif %}
     from pings
-)
+),
 
 extracted as (
     select
