@@ -52,8 +52,9 @@ def ensure_landing(settings: Settings, say: Callable[[str], None] = print) -> No
         raise SystemExit(f"CUSTOMER_USAGE_LANDING_DIR={landing} holds no <system>/<table>.parquet|csv files")
     from customer_usage.generator.core import generate
 
-    say(f"No extracts in {landing}: generating the demo data set (seed {DEMO_SEED}) ...")
-    result = generate(landing, scale="demo", seed=DEMO_SEED)
+    say(f"No extracts in {landing}: generating the demo data set (seed {DEMO_SEED}, with a few rows "
+        "the loader must quarantine) ...")
+    result = generate(landing, scale="demo", seed=DEMO_SEED, rejectable_rows=True)
     say(f"  wrote {sum(result.row_counts.values()):,} rows in {len(result.row_counts)} tables "
         f"in {result.seconds:.0f} s")
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from customer_usage.generator import billing, crm, dotcom, licensing, pings, portal, saas_usage, truth
 from customer_usage.generator.config import DEFAULT_AS_OF, HISTORY_MONTHS, SCALES, DefectRates
+from customer_usage.generator.rejectable_rows import with_rejectable_row
 from customer_usage.generator.timeutil import history_start
 from customer_usage.generator.writer import TableWriter, contract_schema, write_contract_table, write_frame
 from customer_usage.sources.contract import load_contract, table_spec
@@ -65,8 +66,11 @@ def build_world(scale_name: str, seed: int, as_of: dt.date, rates: DefectRates) 
 
 def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date | None = None,
              truth_dir: str | Path | None = None, rates: DefectRates | dict | None = None,
-             log=None) -> GenerationResult:
-    """Write every contract table to `out/<system>/<table>.parquet` and the truth to `truth_dir`."""
+             log=None, rejectable_rows: bool = False) -> GenerationResult:
+    """Write every contract table to `out/<system>/<table>.parquet` and the truth to `truth_dir`.
+
+    `rejectable_rows` adds a few rows the loader must quarantine (`rejectable_rows.py`).
+    """
     t0 = time.perf_counter()
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
@@ -81,6 +85,7 @@ def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date
     world = build_world(scale, seed, as_of, rates)
     say("simulated customers, subscriptions, namespaces, orders and licenses")
     counts: dict[str, int] = {}
+    rejected: list[dict] = []
 
     for spec in load_contract():
         key = f"{spec.system}/{spec.table}"
@@ -88,11 +93,18 @@ def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date
             continue
         if key not in world:
             raise RuntimeError(f"generator has no data for contract table {key}")
-        counts[key] = write_contract_table(landing, spec, world[key])
+        frame = world[key]
+        if rejectable_rows:
+            frame, record = with_rejectable_row(key, frame)
+            if record:
+                rejected.append(record)
+        counts[key] = write_contract_table(landing, spec, frame)
 
     say("wrote the non-streamed landing tables")
     # Truth that needs the big GitLab.com frames, then let those go before the ping pass.
     tdir.mkdir(parents=True, exist_ok=True)
+    if rejected:
+        write_frame(tdir / "rejectable_rows.parquet", pd.DataFrame(rejected))
     ns_truth = truth.namespaces(world)
     write_frame(tdir / "namespaces.parquet", ns_truth)
     for key in ("gitlab_dotcom/members", "gitlab_dotcom/users", "gitlab_dotcom/namespaces", "_personal",
