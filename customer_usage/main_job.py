@@ -25,12 +25,13 @@ import datetime as dt
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Callable
 
 import dagster as dg
 
-from customer_usage.run_console import Console, Progress
+from customer_usage.run_console import Console, Progress, silence_beta_warnings
 from customer_usage.run_lock import exclusive, lock_path_for
 from customer_usage.run_recovery import clean_scratch, mark_orphaned_runs, run_tags
 from customer_usage.run_report import Notice, RunSummary, phase_of_step, render, summarize_run
@@ -143,7 +144,7 @@ def run(settings: Settings, console: Console) -> RunSummary:
         for folder in clean_scratch(DBT_PROJECT_DIR / "target" / "runs", instance):
             console.say(f"Removed the dbt scratch folder of an earlier run: {folder.name}")
         defs = build_definitions(settings)
-        run_id = dg.make_new_run_id()
+        run_id = str(uuid.uuid4())
         console.say(f"{console.elapsed()} run {run_id[:8]} started: load → validate → model → export"
                     + ("" if console.verbose else f"   (full log: {console.log_path})"))
         with console.captured(), Progress(console, instance, run_id, phase_of_step):
@@ -159,6 +160,7 @@ def run(settings: Settings, console: Console) -> RunSummary:
 
 def main(argv: list[str] | None = None, verbose: bool = False) -> int:
     settings = Settings.from_env()
+    silence_beta_warnings()
     console = Console(None if verbose else log_path_for(settings), verbose)
     if not settings.is_local:
         summary = run(settings, console)

@@ -27,7 +27,7 @@ from typing import Callable, Iterator
 import dagster as dg
 from dagster import DagsterEventType
 
-PROGRESS_SECONDS = 30.0
+PROGRESS_SECONDS = 60.0
 
 
 class Console:
@@ -55,7 +55,7 @@ class Console:
     def captured(self) -> Iterator[None]:
         """Send fd 1 and 2 to the log file (unless verbose); count Python warnings."""
         with warnings.catch_warnings():
-            _silence_beta_warnings()
+            silence_beta_warnings()
             original = warnings.showwarning
 
             def count(message, category, filename, lineno, file=None, line=None):
@@ -87,7 +87,8 @@ class Console:
                 self._terminal_fd = None
 
 
-def _silence_beta_warnings() -> None:
+def silence_beta_warnings() -> None:
+    """Hide Dagster's beta/preview notices (raised while definitions are built, too)."""
     for name in ("BetaWarning", "PreviewWarning", "SupersessionWarning"):
         category = getattr(dg, name, None)
         if isinstance(category, type) and issubclass(category, Warning):
@@ -95,7 +96,7 @@ def _silence_beta_warnings() -> None:
 
 
 class Progress:
-    """A thread printing a line when the run reaches a new phase (and every 30 s otherwise)."""
+    """A thread printing a line when the run reaches a new phase (and every minute otherwise)."""
 
     def __init__(self, console: Console, instance: dg.DagsterInstance, run_id: str,
                  phase_of_step: Callable[[str], str | None]):

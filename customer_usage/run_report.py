@@ -25,6 +25,7 @@ PHASES = ("load", "validate", "model", "export")
 MAX_WARNING_KINDS = 6
 MAX_QUARANTINE_TABLES = 8
 MAX_FAILURES = 6
+_CHECK_STEP = re.compile(r"_(contract|no_future_timestamps)$|_coverage_")
 _QUARANTINE_WARNING = re.compile(r"rows quarantined in quarantine\.")
 
 
@@ -185,6 +186,8 @@ def summarize_run(instance: dg.DagsterInstance, run_id: str, asset_graph, second
 
 def phase_of_step(step_key: str) -> str:
     """The phase of a step from its key alone (before its events say which assets it made)."""
+    if _CHECK_STEP.search(step_key):
+        return "validate"
     head = step_key.split("__")[0]
     return "load" if head in SYSTEMS else ("export" if "export" in step_key else "model")
 
