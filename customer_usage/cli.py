@@ -41,7 +41,7 @@ def _add_generate(subparsers) -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", type=Path, required=True, help="landing folder to write")
     p.add_argument("--as-of", type=_date, default=None, help="last day of data (default 2026-10-31)")
-    p.add_argument("--truth-dir", type=Path, default=None, help="ground-truth folder (default: OUT/../ground_truth)")
+    p.add_argument("--truth-dir", type=Path, default=None, help="ground-truth folder (default: OUT/.ground_truth, hidden so the pipeline never loads it)")
     p.add_argument("--rate", type=_rate, action="append", default=[], metavar="DEFECT=RATE",
                    help="override a defect rate, e.g. --rate crm_id_15_char=0.5 (repeatable)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")

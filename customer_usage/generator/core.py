@@ -33,8 +33,13 @@ class GenerationResult:
     seconds: float = 0.0
 
 
+TRUTH_FOLDER = ".ground_truth"
+
+
 def default_truth_dir(landing_dir: Path) -> Path:
-    return Path(landing_dir).resolve().parent / "ground_truth"
+    """`<landing>/.ground_truth`: inside the folder the user named, and hidden, so the
+    pipeline never loads it (the landing layout skips hidden files and folders)."""
+    return Path(landing_dir).resolve() / TRUTH_FOLDER
 
 
 def _rng(seed: int, stream: int) -> np.random.Generator:
@@ -78,8 +83,10 @@ def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date
     rates = rates if isinstance(rates, DefectRates) else DefectRates.with_overrides(rates)
     landing = Path(out).resolve()
     tdir = Path(truth_dir).resolve() if truth_dir else default_truth_dir(landing)
-    if tdir == landing or landing in tdir.parents:
-        raise ValueError(f"ground truth folder {tdir} must not be inside the landing folder {landing}")
+    if tdir == landing or (landing in tdir.parents and not tdir.relative_to(landing).parts[0].startswith(".")):
+        raise ValueError(f"ground truth folder {tdir} must not be a visible folder inside the landing folder "
+                         f"{landing} (the pipeline would report its files); use a hidden one, e.g. "
+                         f"{landing / TRUTH_FOLDER}, or one outside")
     window = history_start(as_of, HISTORY_MONTHS)
     say = log or (lambda msg: None)
     world = build_world(scale, seed, as_of, rates)
