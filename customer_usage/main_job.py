@@ -47,7 +47,7 @@ NOTICE_PROVIDERS: list[Callable[[Settings, dg.DagsterInstance, str], list[Notice
 def ensure_landing(settings: Settings, say: Callable[[str], None] = print) -> None:
     """Generate the demo extracts when the landing folder is the default and empty."""
     landing = settings.landing_dir
-    if any(landing.glob("*/*.parquet")) or any(landing.glob("*/*.csv")):
+    if any(landing.glob("[!.]*/*.parquet")) or any(landing.glob("[!.]*/*.csv")):
         return
     if landing != DEFAULT_LANDING_DIR.resolve():
         raise SystemExit(f"CUSTOMER_USAGE_LANDING_DIR={landing} holds no <system>/<table>.parquet|csv files")

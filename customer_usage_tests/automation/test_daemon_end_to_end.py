@@ -178,7 +178,8 @@ def demo_extracts(tmp_path_factory) -> Path:
     from customer_usage.cli import main as cli_main
 
     today = dt.date.today().isoformat()  # the open month is the reporting month
-    assert cli_main(["generate", "--scale", "demo", "--seed", "3", "--as-of", today, "--out", str(out)]) == 0
+    assert cli_main(["generate", "--scale", "demo", "--seed", "3", "--as-of", today, "--out", str(out),
+                     "--truth-dir", str(out.parent / "truth")]) == 0
     return out
 
 
