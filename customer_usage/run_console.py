@@ -27,7 +27,7 @@ from typing import Callable, Iterator
 import dagster as dg
 from dagster import DagsterEventType
 
-PROGRESS_SECONDS = 60.0
+PROGRESS_SECONDS = 120.0
 
 
 class Console:
@@ -96,7 +96,7 @@ def silence_beta_warnings() -> None:
 
 
 class Progress:
-    """A thread printing a line when the run reaches a new phase (and every minute otherwise)."""
+    """A thread printing a line when the run reaches a new phase (and every two minutes otherwise)."""
 
     def __init__(self, console: Console, instance: dg.DagsterInstance, run_id: str,
                  phase_of_step: Callable[[str], str | None]):

@@ -87,6 +87,8 @@ def _normalise(message: str) -> str:
     """A warning's kind: its first line with numbers and quoted values masked."""
     first = message.strip().splitlines()[0] if message.strip() else message
     first = re.sub(r"'[^']*'", "'…'", first)
+    first = re.sub(r"`[^`]*`", "`…`", first)
+    first = re.sub(r"\b\w+(\.\w+){2,}\b", "<node>", first)  # dbt node ids: model.project.name
     first = re.sub(r"\b\d[\d,.]*\b", "N", first)
     return first[:140]
 
