@@ -81,7 +81,7 @@ def landing_rows(landing: Path) -> int:
     """Rows over all extracts, to put the times in proportion."""
     with duckdb.connect() as con:
         total = 0
-        for path in sorted(landing.glob("*/*")):
+        for path in sorted(landing.glob("[!.]*/*")):  # not the hidden .ground_truth
             reader = "read_parquet" if path.suffix == ".parquet" else "read_csv_auto" if path.suffix == ".csv" else None
             if reader:
                 total += con.execute(f"select count(*) from {reader}('{path}')").fetchone()[0]

@@ -41,7 +41,7 @@ def _add_generate(subparsers) -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", type=Path, required=True, help="landing folder to write")
     p.add_argument("--as-of", type=_date, default=None, help="last day of data (default 2026-10-31)")
-    p.add_argument("--truth-dir", type=Path, default=None, help="ground-truth folder (default: OUT/../ground_truth)")
+    p.add_argument("--truth-dir", type=Path, default=None, help="ground-truth folder (default: OUT/.ground_truth, hidden so the pipeline never loads it)")
     p.add_argument("--rate", type=_rate, action="append", default=[], metavar="DEFECT=RATE",
                    help="override a defect rate, e.g. --rate crm_id_15_char=0.5 (repeatable)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -84,15 +84,16 @@ def _add_run(subparsers) -> None:
         help="materialize every asset on the configured target (generating demo data when needed)",
         description="The README's main job: generate the demo extracts when no landing folder is "
         "given, materialize every asset (sources, checks, dbt models, every month of the mart, "
-        "exports) in one Dagster run, and print where to look.",
+        "exports) in one Dagster run, and print a summary (the full log goes to a file).",
     )
+    p.add_argument("--verbose", "-v", action="store_true", help="stream Dagster's event log instead of a summary")
     p.set_defaults(func=_run_main_job)
 
 
 def _run_main_job(args) -> int:
     from customer_usage.main_job import main as run_main_job
 
-    return run_main_job()
+    return run_main_job(verbose=args.verbose)
 
 
 def _add_docs(subparsers) -> None:

@@ -98,7 +98,8 @@ def generate_and_build(work_dir: Path, scale: str, seed: int | None = None) -> t
     from customer_usage.settings import PROJECT_ROOT
 
     landing = work_dir / "landing"
-    cmd = [sys.executable, "-m", "customer_usage.cli", "generate", "--scale", scale, "--out", str(landing)]
+    cmd = [sys.executable, "-m", "customer_usage.cli", "generate", "--scale", scale, "--out", str(landing),
+           "--truth-dir", str(work_dir / "ground_truth")]
     if seed is not None:
         cmd += ["--seed", str(seed)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=PROJECT_ROOT)

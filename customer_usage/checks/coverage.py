@@ -19,24 +19,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from customer_usage.sfdc_ids import to_18_sql
 from customer_usage.sources.contract import table_spec
 
-SFDC_SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 PAID_PLAN_IDS = (2, 3, 4, 100, 101)
 SAMPLE_KEYS = 10
 MAX_MERGE_DEPTH = 10
 
 
 def sfdc_id_18_sql(column: str) -> str:
-    """SQL for Salesforce's 15→18 conversion (the checksum suffix), as `sfdc_ids.to_18` does."""
-    chunks = []
-    for chunk in range(3):
-        bits = " + ".join(
-            f"case when substr({column}, {chunk * 5 + pos + 1}, 1) between 'A' and 'Z' then {1 << pos} else 0 end"
-            for pos in range(5)
-        )
-        chunks.append(f"substr('{SFDC_SUFFIX_ALPHABET}', 1 + {bits}, 1)")
-    return f"case when length({column}) = 15 then {column} || " + " || ".join(chunks) + f" else {column} end"
+    """SQL for Salesforce's 15→18 conversion (`sfdc_ids` owns the checksum)."""
+    return to_18_sql(column)
 
 
 _ORDERS = """

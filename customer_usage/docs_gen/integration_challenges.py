@@ -266,7 +266,8 @@ def build_demo(work_dir: Path, scale: str = "demo", seed: int | None = None) -> 
     from customer_usage.docs_gen.build import build_warehouse
 
     landing = work_dir / "landing"
-    cmd = [sys.executable, "-m", "customer_usage.cli", "generate", "--scale", scale, "--out", str(landing), "--json"]
+    cmd = [sys.executable, "-m", "customer_usage.cli", "generate", "--scale", scale, "--out", str(landing),
+           "--truth-dir", str(work_dir / "ground_truth"), "--json"]
     if seed is not None:
         cmd += ["--seed", str(seed)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=PROJECT_ROOT)

@@ -89,6 +89,7 @@ def build_export_defs(settings: Settings) -> dg.Definitions:
         assets=[*build_export_assets(settings.duckdb_path.parent / "outbox", policy=policy, mappings=mappings),
                 build_preview_asset(preview_dir(settings), policy, SYNC_KEYS, mappings)],
         jobs=[job],
-        sensors=[build_export_sensor(job, MART_KEY, run_tags=LOCAL_RUN_TAGS if settings.is_local else None)],
+        sensors=[build_export_sensor(job, MART_KEY, run_tags=LOCAL_RUN_TAGS if settings.is_local else None,
+                                     export_keys=EXPORT_KEYS)],
         resources={"salesforce": salesforce_resource(), "gainsight": gainsight_resource()},
     )

@@ -9,6 +9,11 @@ Cursor = storage id of the last mart materialization handled. A backfill that
 writes many monthly partitions in one run is one refresh: only its latest
 materialization is exported. The run key is that materialization's storage id,
 so even a reset cursor cannot export the same refresh twice.
+
+A refresh whose own run already materialized the exports (the main job,
+`customer-usage run`, builds everything in one run) is not exported again: the
+cursor moves past it. Otherwise `make dev` right after `make run` would start a
+second export run of the same refresh (the sensor starts without a cursor).
 """
 
 import dagster as dg
@@ -51,12 +56,23 @@ def failed_blocking_checks(
     )
 
 
+def exported_in_run(instance: dg.DagsterInstance, run_id: str, export_keys) -> bool:
+    """True when `run_id` materialized every one of `export_keys` (the refresh was exported)."""
+    if not export_keys:
+        return False
+    records = instance.get_records_for_run(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION,
+                                           limit=100_000).records
+    made = {r.event_log_entry.dagster_event.asset_key for r in records}
+    return set(export_keys) <= made
+
+
 def build_export_sensor(
     job,
     mart_key: dg.AssetKey,
     run_tags: dict[str, str] | None = None,
     minimum_interval_seconds: int = 30,
     default_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.RUNNING,
+    export_keys=(),
 ) -> dg.SensorDefinition:
     @dg.sensor(
         name=SENSOR_NAME,
@@ -88,6 +104,11 @@ def build_export_sensor(
 
         failed = failed_blocking_checks(context.instance, latest.run_id, mart_key, is_blocking)
         context.update_cursor(str(latest.storage_id))
+        if latest.run_id and exported_in_run(context.instance, latest.run_id, export_keys):
+            return dg.SkipReason(
+                f"{mart_key.to_user_string()} materialization {latest.storage_id} was exported by its own "
+                f"run {latest.run_id}; not exported again"
+            )
         if failed:
             return dg.SkipReason(
                 f"{mart_key.to_user_string()} materialization {latest.storage_id} (run {latest.run_id}) "

@@ -17,6 +17,7 @@ import pandas as pd
 
 from customer_usage.generator import billing, crm, dotcom, licensing, pings, portal, saas_usage, truth
 from customer_usage.generator.config import DEFAULT_AS_OF, HISTORY_MONTHS, SCALES, DefectRates
+from customer_usage.generator.rejectable_rows import with_rejectable_row
 from customer_usage.generator.timeutil import history_start
 from customer_usage.generator.writer import TableWriter, contract_schema, write_contract_table, write_frame
 from customer_usage.sources.contract import load_contract, table_spec
@@ -32,8 +33,13 @@ class GenerationResult:
     seconds: float = 0.0
 
 
+TRUTH_FOLDER = ".ground_truth"
+
+
 def default_truth_dir(landing_dir: Path) -> Path:
-    return Path(landing_dir).resolve().parent / "ground_truth"
+    """`<landing>/.ground_truth`: inside the folder the user named, and hidden, so the
+    pipeline never loads it (the landing layout skips hidden files and folders)."""
+    return Path(landing_dir).resolve() / TRUTH_FOLDER
 
 
 def _rng(seed: int, stream: int) -> np.random.Generator:
@@ -65,8 +71,11 @@ def build_world(scale_name: str, seed: int, as_of: dt.date, rates: DefectRates) 
 
 def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date | None = None,
              truth_dir: str | Path | None = None, rates: DefectRates | dict | None = None,
-             log=None) -> GenerationResult:
-    """Write every contract table to `out/<system>/<table>.parquet` and the truth to `truth_dir`."""
+             log=None, rejectable_rows: bool = False) -> GenerationResult:
+    """Write every contract table to `out/<system>/<table>.parquet` and the truth to `truth_dir`.
+
+    `rejectable_rows` adds a few rows the loader must quarantine (`rejectable_rows.py`).
+    """
     t0 = time.perf_counter()
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
@@ -74,13 +83,16 @@ def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date
     rates = rates if isinstance(rates, DefectRates) else DefectRates.with_overrides(rates)
     landing = Path(out).resolve()
     tdir = Path(truth_dir).resolve() if truth_dir else default_truth_dir(landing)
-    if tdir == landing or landing in tdir.parents:
-        raise ValueError(f"ground truth folder {tdir} must not be inside the landing folder {landing}")
+    if tdir == landing or (landing in tdir.parents and not tdir.relative_to(landing).parts[0].startswith(".")):
+        raise ValueError(f"ground truth folder {tdir} must not be a visible folder inside the landing folder "
+                         f"{landing} (the pipeline would report its files); use a hidden one, e.g. "
+                         f"{landing / TRUTH_FOLDER}, or one outside")
     window = history_start(as_of, HISTORY_MONTHS)
     say = log or (lambda msg: None)
     world = build_world(scale, seed, as_of, rates)
     say("simulated customers, subscriptions, namespaces, orders and licenses")
     counts: dict[str, int] = {}
+    rejected: list[dict] = []
 
     for spec in load_contract():
         key = f"{spec.system}/{spec.table}"
@@ -88,11 +100,18 @@ def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date
             continue
         if key not in world:
             raise RuntimeError(f"generator has no data for contract table {key}")
-        counts[key] = write_contract_table(landing, spec, world[key])
+        frame = world[key]
+        if rejectable_rows:
+            frame, record = with_rejectable_row(key, frame)
+            if record:
+                rejected.append(record)
+        counts[key] = write_contract_table(landing, spec, frame)
 
     say("wrote the non-streamed landing tables")
     # Truth that needs the big GitLab.com frames, then let those go before the ping pass.
     tdir.mkdir(parents=True, exist_ok=True)
+    if rejected:
+        write_frame(tdir / "rejectable_rows.parquet", pd.DataFrame(rejected))
     ns_truth = truth.namespaces(world)
     write_frame(tdir / "namespaces.parquet", ns_truth)
     for key in ("gitlab_dotcom/members", "gitlab_dotcom/users", "gitlab_dotcom/namespaces", "_personal",

@@ -26,6 +26,11 @@ class ColumnSpec:
     accepted: tuple | None = None
     min: float | None = None
     json_object: bool = False
+    # "sfdc_id": a Salesforce id (15/18 letters and digits, 18 with a matching checksum).
+    format: str | None = None
+
+
+FORMATS = ("sfdc_id",)
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,14 @@ def _column(name: str, raw, primary_key: tuple[str, ...]) -> ColumnSpec:
         accepted=tuple(spec["accepted"]) if "accepted" in spec else None,
         min=spec.get("min"),
         json_object=bool(spec.get("json_object", False)),
+        format=_format(name, spec.get("format")),
     )
+
+
+def _format(name: str, value) -> str | None:
+    if value is not None and value not in FORMATS:
+        raise ValueError(f"contract column {name!r}: unknown format {value!r} (known: {', '.join(FORMATS)})")
+    return value
 
 
 @lru_cache(maxsize=None)

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from customer_usage.sources.contract import TableSpec
+from customer_usage.sources.csv_diagnosis import delimiter_hint, diagnose
 from customer_usage.sources.landing import (
     LandingFile,
     SourceFileError,
@@ -97,6 +98,17 @@ def _duckdb_error_summary(exc: Exception) -> str:
     return " ".join(keep[:3])[:500]
 
 
+def _unreadable(landing: LandingFile, exc: Exception, what: str) -> SourceFileError:
+    """The reader's failure, located by `csv_diagnosis` when it can find the line."""
+    located = diagnose(landing.path) if landing.format == "csv" else None
+    if located:
+        prefix = f"{landing.path}: "
+        return SourceFileError(f"{prefix}cannot be read as CSV{what}: {located[len(prefix):]}")
+    return SourceFileError(
+        f"{landing.path}: cannot be read as {landing.format.upper()}{what}: {_duckdb_error_summary(exc)}"
+    )
+
+
 def _reader(landing: LandingFile) -> str:
     path = lit(str(landing.path))
     if landing.format == "parquet":
@@ -113,6 +125,9 @@ def _source_columns(con: duckdb.DuckDBPyConnection, landing: LandingFile) -> lis
         raise SourceFileError(f"{path}: the file is empty (0 bytes, no header row)")
     if landing.format == "csv":
         names = read_csv_header(path)
+        hint = delimiter_hint(path, names)
+        if hint:
+            raise SourceFileError(hint)
     else:
         import pyarrow.parquet as pq
 
@@ -127,9 +142,7 @@ def _source_columns(con: duckdb.DuckDBPyConnection, landing: LandingFile) -> lis
     try:
         described = con.execute(f"describe select * from {_reader(landing)}").fetchall()
     except duckdb.Error as exc:
-        raise SourceFileError(
-            f"{path}: cannot be read as {landing.format.upper()}: {_duckdb_error_summary(exc)}"
-        ) from None
+        raise _unreadable(landing, exc, "") from None
     return [SourceColumn(name=row[0], type=str(row[1])) for row in described]
 
 
@@ -142,10 +155,7 @@ def classify(con: duckdb.DuckDBPyConnection, spec: TableSpec, landing: LandingFi
     try:
         con.execute(f"create or replace temp table _cu_landing as select * from {_reader(landing)}")
     except duckdb.Error as exc:
-        raise SourceFileError(
-            f"{landing.path}: cannot be read as {landing.format.upper()} for {spec.system}.{spec.table}: "
-            f"{_duckdb_error_summary(exc)}"
-        ) from None
+        raise _unreadable(landing, exc, f" for {spec.system}.{spec.table}") from None
     con.execute(
         f"create or replace temp table _cu_rejected as select * from ({rules.reasons_sql('_cu_landing')}) "
         "where _rejection_reason is not null"

@@ -13,12 +13,17 @@ Choices the contract leaves open, decided here:
   not compete for the key.
 - an integer written as `12.0` is accepted; `12.5` is not an integer.
 - timestamps with an offset are converted to UTC; without one they are UTC.
+- a float that is NaN, ±Infinity or beyond the double range (`1e400` reads as
+  Infinity) is rejected: no arithmetic downstream (ARR, coverage) can use it.
+- a column with `format: sfdc_id` must be a well-formed Salesforce id
+  (`sfdc_ids.problem_sql`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from customer_usage.sfdc_ids import problem_sql
 from customer_usage.sources.contract import ColumnSpec, TableSpec
 from customer_usage.sources.landing import SourceFileError
 
@@ -150,6 +155,17 @@ def column_reasons(column: ColumnSpec, typed: str, text: str, is_pk: bool) -> li
         reasons.append(
             f"CASE WHEN NULLIF(TRIM({text}), '') IS NOT NULL AND {typed} IS NULL "
             f"THEN {lit(name + ': ')} || {_preview(text)} || {lit(' is not a valid ' + column.type)} END"
+        )
+    if column.type == "float":
+        reasons.append(
+            f"CASE WHEN isnan({typed}) OR isinf({typed}) "
+            f"THEN {lit(name + ': ')} || {_preview(text)} || ' is not a finite number (NaN, Infinity or "
+            f"beyond the double range)' END"
+        )
+    if column.format == "sfdc_id":
+        reasons.append(
+            f"CASE WHEN {typed} IS NOT NULL AND TRIM({typed}) <> '' THEN {lit(name + ': Salesforce id ')} || "
+            f"{_preview(typed)} || ' ' || ({problem_sql(typed)}) END"
         )
     if column.accepted is not None:
         values = ", ".join(lit(v) for v in column.accepted)

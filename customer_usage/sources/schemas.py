@@ -102,14 +102,20 @@ def _unique_key(key: tuple[str, ...]):
     return check
 
 
-def contract_schema(spec: TableSpec) -> pa.DataFrameSchema:
-    """The ibis schema of `spec`; extra columns are allowed (the contract keeps them)."""
+def contract_schema(spec: TableSpec, has_rows: bool = True) -> pa.DataFrameSchema:
+    """The ibis schema of `spec`; extra columns are allowed (the contract keeps them).
+
+    `has_rows=False` gives the schema of an empty table: columns and types only.
+    pandera's ibis backend reports `not_nullable (1)` on a table with no rows at
+    all, which would block everything downstream of a legal, empty optional table.
+    """
     columns = {
-        c.name: pa.Column(_ibis_dtype(c), nullable=not c.required, checks=_column_checks(c))
+        c.name: pa.Column(_ibis_dtype(c), nullable=not c.required or not has_rows,
+                          checks=_column_checks(c) if has_rows else [])
         for c in spec.columns
     }
     checks = []
-    if spec.primary_key:
+    if spec.primary_key and has_rows:
         checks.append(
             pa.Check(
                 _unique_key(spec.primary_key),

@@ -31,7 +31,9 @@ def fake_export() -> None:
 
 
 JOB = dg.define_asset_job("export_job", selection=[dg.AssetKey(["exports", "salesforce_account_usage"])])
-SENSOR = build_export_sensor(JOB, MART_KEY, run_tags={"customer_usage/warehouse": "duckdb"})
+EXPORT_KEY = dg.AssetKey(["exports", "salesforce_account_usage"])
+SENSOR = build_export_sensor(JOB, MART_KEY, run_tags={"customer_usage/warehouse": "duckdb"},
+                             export_keys=[EXPORT_KEY])
 DEFS = dg.Definitions(assets=[fake_mart, fake_export], asset_checks=[fake_mart_check], jobs=[JOB], sensors=[SENSOR])
 
 
@@ -82,6 +84,18 @@ def test_many_partitions_in_one_refresh_export_once(instance):
     requests, cursor = tick(instance, None)
     assert len(requests) == 1  # three separate runs here: the latest materialization counts, once
     assert tick(instance, cursor)[0] == []
+
+
+def test_a_refresh_exported_by_its_own_run_is_not_exported_again(instance):
+    """`make dev` right after `make run`: the main job's run refreshed the mart AND exported it."""
+    CHECK_PASSES["value"] = True
+    result = dg.materialize([fake_mart, fake_mart_check, fake_export], instance=instance,
+                            partition_key="2026-03-01")
+    assert result.success
+    requests, cursor = tick(instance, None)
+    assert requests == [] and cursor is not None
+    refresh_mart(instance)  # a later refresh without its export: exported once
+    assert len(tick(instance, cursor)[0]) == 1
 
 
 def test_the_code_location_runs_the_sensor_by_default(tmp_path, monkeypatch):

@@ -31,7 +31,7 @@ class Dataset:
     def con(self) -> duckdb.DuckDBPyConnection:
         """In-memory DuckDB with a view per landing table (`<system>__<table>`) and truth file (`t_<name>`)."""
         con = duckdb.connect()
-        for f in sorted(self.landing.glob("*/*.parquet")):
+        for f in sorted(self.landing.glob("[!.]*/*.parquet")):  # not the hidden .ground_truth
             con.sql(f"create view {f.parent.name}__{f.stem} as select * from read_parquet('{f}')")
         for f in sorted(self.truth.glob("*.parquet")):
             con.sql(f"create view t_{f.stem} as select * from read_parquet('{f}')")

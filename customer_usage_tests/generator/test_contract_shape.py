@@ -11,6 +11,7 @@ import pytest
 from customer_usage.generator.config import WAVE2_KEY_PATHS
 from customer_usage.generator.writer import ARROW_TYPES
 from customer_usage.sources.contract import load_contract
+from customer_usage.sources.landing import unknown_files
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 
@@ -39,9 +40,11 @@ def test_every_contract_table_has_rows_and_typed_columns(demo, spec):
 
 def test_landing_holds_only_contract_files_and_truth_is_outside(demo):
     expected = {f"{s.system}/{s.table}.parquet" for s in load_contract()}
-    found = {f"{p.parent.name}/{p.name}" for p in demo.landing.rglob("*") if p.is_file()}
+    found = {f"{p.parent.name}/{p.name}" for p in demo.landing.rglob("*")
+             if p.is_file() and not p.relative_to(demo.landing).parts[0].startswith(".")}
     assert found == expected
-    assert demo.truth == demo.landing.parent / "ground_truth"
+    assert demo.truth == demo.landing / ".ground_truth"  # hidden: the pipeline never sees it
+    assert unknown_files(demo.landing) == []
     assert (demo.truth / "rates.json").exists()
 
 

@@ -146,7 +146,8 @@ def tables() -> dict[str, pd.DataFrame]:
                   metrics={REGISTRY: False}),
             _ping(7, "u3", 3, "h3", "2026-08-11", md5="md5b", seats=12, billable=9, metrics={EVENTS: 7}),
             _ping(8, "u3", 3, "h3", "2026-09-11", md5="md5b", seats=12, billable=9),
-            _ping(9, "u9", 9, "h9", "2026-10-01"),  # free instance: no license at all
+            # free instance: no license at all; one count too large for BIGINT, one a string
+            _ping(9, "u9", 9, "h9", "2026-10-01", metrics={PUSHES: 10**22, "counts.commit_comment": "lots"}),
             _ping(10, "u8", 8, "h8", "2026-10-02", md5="unknown", subscription_id="S_NOT_IN_ZUORA")]),
         "gitlab_dotcom/namespaces": _frame("gitlab_dotcom", "namespaces", [
             {"id": 100, "name": "acme", "path": "acme", "type": "Group", "owner_id": 1, "created_at": TS,

@@ -86,6 +86,25 @@ def test_minus_one_and_absent_metrics_are_null_and_zero_stays_zero(mart, warehou
     assert long.loc["container_registry_enabled", "metric_value"] == 1
 
 
+def test_unreadable_metrics_are_flagged_not_silently_null(warehouse):
+    long = warehouse.query("select metric_name, metric_value, metric_value_issue from marts.fct_ping_metric "
+                           "where dim_ping_id = 9").set_index("metric_name")
+    assert long.loc["source_code_pushes_all_time_event", "metric_value_issue"] == "out_of_range"  # 10^22
+    assert is_null(long.loc["source_code_pushes_all_time_event", "metric_value"])
+    assert long.loc["commit_comment_all_time_event", "metric_value_issue"] == "wrong_type"  # "lots"
+    assert long.loc["ci_builds_all_time_event", "metric_value"] == 3
+    assert is_null(long.loc["ci_builds_all_time_event", "metric_value_issue"])
+    timed_out = warehouse.query("select metric_value_issue from marts.fct_ping_metric "
+                                "where dim_ping_id = 4 and metric_name = 'umau_28_days_user'")
+    assert timed_out["metric_value_issue"].tolist() == ["timed_out"]
+
+
+def test_license_utilization_is_64_bit(warehouse):
+    types = warehouse.query("select data_type from information_schema.columns where table_schema = 'marts' "
+                            "and column_name in ('license_utilization', 'metric_value')")
+    assert len(types) >= 2 and set(types["data_type"]) == {"DOUBLE"}
+
+
 def test_settings_are_booleans(mart):
     october = one(mart, "O_SM1", "2026-10", uuid="u2")
     assert october.container_registry_enabled is False or october.container_registry_enabled == False  # noqa: E712

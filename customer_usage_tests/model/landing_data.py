@@ -65,6 +65,9 @@ def zuora_account() -> pd.DataFrame:
         row("Z6", to_18(A1), deleted=True),  # deleted billing account: not in the dims
         row("Z7", to_18(A3)),     # 18-character, direct
         row("Z8", C1),            # merge cycle -> NULL
+        row("Z9", to_18(A3)[:16]),  # 16 characters: malformed_crm_id -> NULL
+        row("Z10", to_18(A3)[:15] + "AAA"),  # wrong checksum, prefix A3 exists: resolved via prefix, flagged
+        row("Z11", to_18(UNKNOWN)[:15] + "AAA"),  # wrong checksum, unknown prefix: malformed_crm_id
     ])
 
 

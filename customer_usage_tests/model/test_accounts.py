@@ -54,3 +54,32 @@ def test_sfdc_id_18_macro_agrees_with_python(small_warehouse, id15):
     expr = sql[start:sql.lower().index(" as account_id_18")]
     with duckdb.connect() as con:
         assert con.execute(f"select {expr} from (select ? as id)", [id15]).fetchone()[0] == to_18(id15)
+
+
+def resolution(path) -> dict:
+    frame = q(path, "select dim_billing_account_id, crm_account_resolution, is_crm_id_checksum_mismatch "
+                    "from marts.dim_billing_account")
+    return {r.dim_billing_account_id: (r.crm_account_resolution, bool(r.is_crm_id_checksum_mismatch))
+            for r in frame.itertuples()}
+
+
+@pytest.mark.parametrize("account, expected", [
+    ("Z3", ("unknown_crm_id", False)),     # well formed, Salesforce does not know it
+    ("Z9", ("malformed_crm_id", False)),   # 16 characters
+    ("Z11", ("malformed_crm_id", True)),   # wrong checksum, its 15-character prefix names no account
+    ("Z10", ("direct", True)),             # wrong checksum, prefix names A3: resolved, flagged
+    ("Z7", ("direct", False)),
+])
+def test_malformed_crm_ids_get_their_own_status(small_warehouse, account, expected):
+    assert resolution(small_warehouse)[account] == expected
+
+
+def test_wrong_checksum_resolves_through_the_15_character_prefix(small_warehouse):
+    resolved = billing(small_warehouse)
+    assert resolved["Z10"] == to_18(d.A3) and resolved["Z9"] is None and resolved["Z11"] is None
+
+
+def test_coverage_ratio_is_64_bit(small_warehouse):
+    types = q(small_warehouse, "select table_name, column_name, data_type from information_schema.columns "
+                               "where column_name = 'coverage' and table_schema = 'marts'")
+    assert len(types) >= 1 and set(types["data_type"]) == {"DOUBLE"}, types

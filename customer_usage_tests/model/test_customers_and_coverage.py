@@ -42,7 +42,7 @@ def test_integration_coverage_numbers(small_warehouse):
         "licenses_with_valid_subscription": (2, 4),
         "pings_with_known_license": (5, 6),
         "pings_mapped_to_subscription": (4, 6),
-        "billing_accounts_with_crm_account": (3, 6),
+        "billing_accounts_with_crm_account": (4, 9),  # Z1 Z2 Z7 Z10 / all with a crm_id
     }
     got = {m: (int(r.numerator), int(r.denominator)) for m, r in frame.iterrows()}
     assert got == expected

@@ -115,6 +115,7 @@ def test_csv_with_a_bad_quote_names_the_file(tmp_path):
                  namespaces(NS_ROW.format(id=1), '2,"unterminated,b,Group,,10,2024-01-01,2024-01-01'))
     message = load_fails(tmp_path, "gitlab_dotcom", "namespaces")
     assert str(path) in message and "cannot be read as CSV" in message
+    assert "line 3, column 'name'" in message and "unbalanced quote" in message
 
 
 def test_non_utf8_bytes_name_the_file(tmp_path):

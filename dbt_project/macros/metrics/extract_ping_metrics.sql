@@ -41,3 +41,19 @@
 {% macro snowflake__ping_metric_value(parsed, metric, index) -%}
     try_cast(to_varchar(get_path({{ parsed }}, '{{ metric.key_path }}')) as {{ metric_type(metric) }})
 {%- endmacro %}
+
+
+{#- The metric's value as the payload wrote it (text), to tell "absent" from "unreadable":
+    a value present but NULL after ping_metric_value is out of range (a number too
+    large for its column, e.g. 1e22 for a BIGINT) or of the wrong type. -#}
+{% macro ping_metric_text(parsed, metric, index) -%}
+    {{ return(adapter.dispatch('ping_metric_text', 'customer_usage')(parsed, metric, index)) }}
+{%- endmacro %}
+
+{% macro default__ping_metric_text(parsed, metric, index) -%}
+    {{ parsed }}[{{ index }}]
+{%- endmacro %}
+
+{% macro snowflake__ping_metric_text(parsed, metric, index) -%}
+    to_varchar(get_path({{ parsed }}, '{{ metric.key_path }}'))
+{%- endmacro %}

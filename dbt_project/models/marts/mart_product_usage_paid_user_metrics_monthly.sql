@@ -148,8 +148,8 @@ select
     billable_user_count,
     active_user_count,
     max_historical_user_count,
-    cast(billable_user_count as {{ dbt.type_float() }})
-        / nullif(cast(license_user_count as {{ dbt.type_float() }}), 0) as license_utilization,
+    cast(billable_user_count as {{ type_double() }})
+        / nullif(cast(license_user_count as {{ type_double() }}), 0) as license_utilization,
     -- wave 2+: telemetry, from the metric catalog
     {%- for metric in metrics %}
     {{ metric.column }},

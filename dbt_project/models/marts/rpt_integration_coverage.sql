@@ -249,7 +249,7 @@ select
     catalog.measure,
     coalesce(measures.numerator, 0) as numerator,
     coalesce(measures.denominator, 0) as denominator,
-    cast(measures.numerator as {{ dbt.type_float() }}) / nullif(measures.denominator, 0) as coverage,
+    cast(measures.numerator as {{ type_double() }}) / nullif(measures.denominator, 0) as coverage,
     case when catalog.has_money then coalesce(unmapped.unmapped_arr, 0) end as unmapped_arr,
     case when catalog.has_money then coalesce(unmapped.unmapped_subscriptions, 0) end as unmapped_subscriptions,
     {{ as_of_date() }} as as_of_date,
