@@ -1,5 +1,10 @@
 """`customer-usage run`: the README's main command.
 
+Exit codes: 0 everything built and every export sent (or written to the outbox);
+1 a step failed; 2 a setting or the landing data cannot be used (e.g. a month
+with data before CUSTOMER_USAGE_PARTITIONS_START); 3 everything built but an
+export was held back by a key-coverage check (`exports/holds.py`).
+
 Generates the demo extracts when no landing folder is given, materializes every
 asset (sources, checks, dbt models, the monthly mart for every month, exports)
 into the local DuckDB file in one Dagster run recorded in DAGSTER_HOME, so
@@ -8,7 +13,6 @@ into the local DuckDB file in one Dagster run recorded in DAGSTER_HOME, so
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 import time
@@ -35,16 +39,16 @@ def ensure_landing(settings: Settings) -> None:
 
 
 def partition_range(defs: dg.Definitions, settings: Settings) -> tuple[str, str] | None:
-    """First and last monthly partition to build: every month up to the reporting month."""
+    """First and last monthly partition to build: the first month with data .. the AS_OF month."""
+    from customer_usage.history import data_months, months_to_build
+
     graph = defs.resolve_asset_graph()
     partitions_defs = {graph.get(k).partitions_def for k in graph.materializable_asset_keys}
     partitions_defs.discard(None)
     if not partitions_defs:
         return None
     (partitions_def,) = partitions_defs
-    last_month = (settings.as_of or dt.date.today()).replace(day=1)
-    keys = [k for k in partitions_def.get_partition_keys() if k <= last_month.isoformat()]
-    return (keys[0], keys[-1]) if keys else None
+    return months_to_build(settings, partitions_def, data_months(settings))
 
 
 def materialize_everything(settings: Settings, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
@@ -92,11 +96,17 @@ def main(argv: list[str] | None = None) -> int:
         result = materialize_everything(settings, instance)
     if settings.is_local:
         summarize(settings, result, time.monotonic() - started)
+
+    # Exports held back by a broken join (issue #11): one paragraph; exit 3 if nothing else failed.
+    from customer_usage.exports.holds import report_run
+
+    held_exit_code = report_run(result)
+
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         print(f"Failed steps: {', '.join(failed)} (details: make dev, Runs → {result.run_id})", file=sys.stderr)
         return 1
-    return 0
+    return held_exit_code
 
 
 if __name__ == "__main__":

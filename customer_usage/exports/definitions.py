@@ -64,10 +64,17 @@ def export_job(settings: Settings):
     )
 
 
+def _thresholds(settings: Settings):
+    from customer_usage.checks.coverage import MEASURES
+    from customer_usage.checks.thresholds import load_thresholds
+
+    return load_thresholds(measures=[m.name for m in MEASURES], settings=settings)
+
+
 def build_export_defs(settings: Settings) -> dg.Definitions:
     job = export_job(settings)
     return dg.Definitions(
-        assets=build_export_assets(settings.duckdb_path.parent / "outbox"),
+        assets=build_export_assets(settings.duckdb_path.parent / "outbox", thresholds=_thresholds(settings)),
         jobs=[job],
         sensors=[build_export_sensor(job, MART_KEY, run_tags=LOCAL_RUN_TAGS if settings.is_local else None)],
         resources={"salesforce": salesforce_resource(), "gainsight": gainsight_resource()},

@@ -9,10 +9,17 @@ Cursor = storage id of the last mart materialization handled. A backfill that
 writes many monthly partitions in one run is one refresh: only its latest
 materialization is exported. The run key is that materialization's storage id,
 so even a reset cursor cannot export the same refresh twice.
+
+Coverage checks do not block the mart (they hold exports back, `holds.py`): when
+every export is held by the latest coverage results, the sensor skips with the
+hold messages as its reason; when only some are, it requests the run and the
+held export asset records its own hold.
 """
 
 import dagster as dg
 from dagster._core.events import DagsterEventType
+
+from customer_usage.exports import holds
 
 SENSOR_NAME = "export_on_mart_refresh"
 
@@ -93,6 +100,14 @@ def build_export_sensor(
                 f"{mart_key.to_user_string()} materialization {latest.storage_id} (run {latest.run_id}) "
                 f"failed blocking checks: {', '.join(failed)}; not exported"
             )
+        held = holds.holds_from_latest_checks(context.instance)
+        if held and set(holds.EXPORT_MEASURES) <= {h.export for h in held}:
+            return dg.SkipReason(
+                f"{mart_key.to_user_string()} materialization {latest.storage_id} (run {latest.run_id}) "
+                f"not exported: {'; '.join(h.message for h in held)}"
+            )
+        for hold in held:
+            context.log.info(hold.message)
         return dg.RunRequest(
             run_key=f"{mart_key.to_user_string()}@{latest.storage_id}",
             tags={**(run_tags or {}), "customer_usage/mart_storage_id": str(latest.storage_id)},
