@@ -73,7 +73,7 @@ last_data as (
 
 -- The rows whose usage is summed: each lineage's rows with data in its
 -- last_data_month, attributed to the lineage's AS_OF account.
--- Primary installations (data-contract §6/§8): once the mart carries
+-- Primary installations (docs/data-contract.md §6/§8): once the mart carries
 -- is_primary_installation, add `and usage.is_primary_installation` to this
 -- WHERE (the one place), so a staging server does not double an account's usage.
 counted_rows as (

@@ -1,4 +1,4 @@
--- Deleted Zuora rows are dropped here (data-contract: outputs are over not-deleted rows).
+-- Deleted Zuora rows are dropped here (docs/data-contract.md: outputs are over not-deleted rows).
 with source as (
     select * from {{ source('zuora', 'account') }}
 )
