@@ -92,9 +92,10 @@ def build_export_assets(outbox_dir: Path, sleep: Callable[[float], None] = time.
         extra: dict = {}
         with warehouse.connect() as wh:
             held = _held(context, wh, EXPORT_KEYS[0], SALESFORCE.name, thresholds)
-            if held is not None:
-                yield held
-                return
+        if held is not None:  # yielded after the connection is closed
+            yield held
+            return
+        with warehouse.connect() as wh:
             if salesforce.configured:
                 destination = salesforce.destination(sleep=sleep)
                 extra = {"object": salesforce.object_name, "external_id_field": salesforce.external_id_field}
@@ -131,9 +132,10 @@ def build_export_assets(outbox_dir: Path, sleep: Callable[[float], None] = time.
     ):
         with warehouse.connect() as wh:
             held = _held(context, wh, EXPORT_KEYS[1], GAINSIGHT.name, thresholds)
-            if held is not None:
-                yield held
-                return
+        if held is not None:  # yielded after the connection is closed
+            yield held
+            return
+        with warehouse.connect() as wh:
             if gainsight.configured:
                 destination = gainsight.destination(sleep=sleep)
                 extra = {"object": gainsight.object_name}
