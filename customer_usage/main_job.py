@@ -1,5 +1,10 @@
 """`customer-usage run`: the README's main command.
 
+Exit codes: 0 everything built and every export sent (or written to the outbox);
+1 a step failed; 2 a setting or the landing data cannot be used (e.g. a month
+with data before CUSTOMER_USAGE_PARTITIONS_START); 3 everything built but an
+export was held back by a key-coverage check (`exports/holds.py`).
+
 Generates the demo extracts when no landing folder is given, materializes every
 asset (sources, checks, dbt models, the monthly mart for every month, exports)
 into the local DuckDB file in one Dagster run recorded in DAGSTER_HOME, so
@@ -34,6 +39,7 @@ import dagster as dg
 from customer_usage.run_console import Console, Progress, silence_beta_warnings
 from customer_usage.run_lock import exclusive, lock_path_for
 from customer_usage.run_recovery import clean_scratch, mark_orphaned_runs, run_tags
+from customer_usage.exports.holds import held_exports_notices
 from customer_usage.run_report import Notice, RunSummary, phase_of_step, render, summarize_run
 from customer_usage.settings import DBT_PROJECT_DIR, DEFAULT_LANDING_DIR, Settings
 
@@ -41,7 +47,7 @@ DEMO_SEED = 1
 WRITER_TAGS = {"customer_usage/warehouse": "duckdb"}
 MART = "marts.mart_product_usage_paid_user_metrics_monthly"
 # Paragraphs other areas add to the summary: f(settings, instance, run_id) -> [Notice].
-NOTICE_PROVIDERS: list[Callable[[Settings, dg.DagsterInstance, str], list[Notice]]] = []
+NOTICE_PROVIDERS: list[Callable[[Settings, dg.DagsterInstance, str], list[Notice]]] = [held_exports_notices]
 
 
 def ensure_landing(settings: Settings, say: Callable[[str], None] = print) -> None:
@@ -61,16 +67,16 @@ def ensure_landing(settings: Settings, say: Callable[[str], None] = print) -> No
 
 
 def partition_range(defs: dg.Definitions, settings: Settings) -> tuple[str, str] | None:
-    """First and last monthly partition to build: every month up to the reporting month."""
+    """First and last monthly partition to build: the first month with data .. the AS_OF month."""
+    from customer_usage.history import data_months, months_to_build
+
     graph = defs.resolve_asset_graph()
     partitions_defs = {graph.get(k).partitions_def for k in graph.materializable_asset_keys}
     partitions_defs.discard(None)
     if not partitions_defs:
         return None
     (partitions_def,) = partitions_defs
-    last_month = (settings.as_of or dt.date.today()).replace(day=1)
-    keys = [k for k in partitions_def.get_partition_keys() if k <= last_month.isoformat()]
-    return (keys[0], keys[-1]) if keys else None
+    return months_to_build(settings, partitions_def, data_months(settings))
 
 
 def materialize_everything(settings: Settings, instance: dg.DagsterInstance, defs: dg.Definitions | None = None,

@@ -1,15 +1,17 @@
-"""Monthly partitions shared by ping-derived facts, the mart and their exports."""
+"""Monthly partitions shared by ping-derived facts, the mart and their exports.
+
+The definition starts at `Settings.partitions_start` (2010-01 by default, early
+enough for any realistic extract) and runs to the current, open month; which of
+those months a run builds is decided from the data (`history.months_to_build`).
+"""
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
-DEFAULT_PARTITIONS_START = "2024-01-01"
+from customer_usage.settings import Settings
 
 
-def monthly_partitions(settings=None) -> dg.MonthlyPartitionsDefinition:
-    """Months from CUSTOMER_USAGE_PARTITIONS_START; the current, open month included."""
-    start = os.environ.get("CUSTOMER_USAGE_PARTITIONS_START", DEFAULT_PARTITIONS_START)
-    return dg.MonthlyPartitionsDefinition(start_date=start, end_offset=1)
+def monthly_partitions(settings: Settings | None = None) -> dg.MonthlyPartitionsDefinition:
+    settings = settings or Settings.from_env()
+    return dg.MonthlyPartitionsDefinition(start_date=settings.partitions_start.isoformat(), end_offset=1)

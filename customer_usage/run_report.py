@@ -31,11 +31,13 @@ _QUARANTINE_WARNING = re.compile(r"rows quarantined in quarantine\.")
 
 @dataclass
 class Notice:
-    """A paragraph of the summary; `fails_run` turns the exit code to 1."""
+    """A paragraph of the summary; `fails_run` turns the exit code to 1, `exit_code` sets it
+    for a run that otherwise succeeded (3: built, exports held back)."""
 
     title: str
     lines: list[str] = field(default_factory=list)
     fails_run: bool = False
+    exit_code: int = 0
 
 
 @dataclass
@@ -72,7 +74,9 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.success and not any(n.fails_run for n in self.notices) else 1
+        if not self.success or any(n.fails_run for n in self.notices):
+            return 1
+        return max((n.exit_code for n in self.notices), default=0)
 
 
 def phase_of_asset(key: dg.AssetKey, group: str | None) -> str:
@@ -197,7 +201,8 @@ def phase_of_step(step_key: str) -> str:
 def render(summary: RunSummary, marts: list[tuple[str, int]], where: list[str]) -> list[str]:
     """The summary as lines of text (kept short: the demo fits in about 60 lines)."""
     p = summary.phases
-    status = "succeeded" if summary.exit_code == 0 else "FAILED"
+    status = {0: "succeeded"}.get(summary.exit_code, "FAILED" if summary.exit_code == 1 else
+                                  "built the model; some exports HELD BACK (see below)")
     lines = ["", f"Run {summary.run_id[:8]} {status} in {summary.seconds:.0f} s"]
     load, validate, model, export = p["load"], p["validate"], p["model"], p["export"]
     lines.append(f"  load      {len(load.assets):>3} tables      {load.rows_loaded:>12,} rows loaded, "
@@ -232,7 +237,7 @@ def render(summary: RunSummary, marts: list[tuple[str, int]], where: list[str]) 
         lines.append("Marts:")
         lines.extend(f"  {name:<52} {rows:>10,} rows" for name, rows in marts)
     lines.extend(where)
-    if summary.failures or summary.exit_code:
+    if summary.failures or summary.exit_code == 1:
         lines.append("")
         lines.append(f"FAILED: {len(summary.failures)} problem(s)"
                      + (f"; {summary.skipped_steps} dependent steps not run" if summary.skipped_steps else ""))

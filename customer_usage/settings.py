@@ -19,6 +19,10 @@ DEFAULT_LANDING_DIR = DATA_DIR / "landing"
 DEFAULT_DUCKDB_PATH = DATA_DIR / "warehouse.duckdb"
 
 TARGETS = ("local", "prod")
+# The first monthly partition. Early enough for any realistic extract (GitLab's own
+# Service Ping data starts in 2017); `customer-usage run` builds only the months
+# from the first month with data, so the empty years before cost nothing.
+DEFAULT_PARTITIONS_START = dt.date(2010, 1, 1)
 
 
 class SettingsError(ValueError):
@@ -31,6 +35,9 @@ class Settings:
     landing_dir: Path
     duckdb_path: Path
     as_of: dt.date | None
+    partitions_start: dt.date = DEFAULT_PARTITIONS_START
+    coverage_thresholds_path: Path | None = None  # None: customer_usage/checks/coverage_thresholds.yml
+    metric_definitions_dir: Path | None = None  # GitLab's metric definition files (optional cross-check)
     # Exports (customer_usage/exports): retry limit, failure-rate alert, sync history, dry-run preview.
     export_park_after_failures: int = 5
     export_max_failure_rate: float = 0.2
@@ -54,21 +61,21 @@ class Settings:
             raise SettingsError(
                 f"CUSTOMER_USAGE_TARGET={target!r} is not one of {', '.join(TARGETS)}"
             )
-        as_of_raw = env.get("CUSTOMER_USAGE_AS_OF", "").strip()
-        as_of = None
-        if as_of_raw:
-            try:
-                as_of = dt.date.fromisoformat(as_of_raw)
-            except ValueError as exc:
-                raise SettingsError(
-                    f"CUSTOMER_USAGE_AS_OF={as_of_raw!r} is not a YYYY-MM-DD date"
-                ) from exc
+        as_of = _date_setting(env, "CUSTOMER_USAGE_AS_OF")
+        partitions_start = _date_setting(env, "CUSTOMER_USAGE_PARTITIONS_START") or DEFAULT_PARTITIONS_START
+        if partitions_start.day != 1:
+            raise SettingsError(
+                f"CUSTOMER_USAGE_PARTITIONS_START={partitions_start.isoformat()!r} must be the first day of a month"
+            )
         return cls(
             **_export_settings(env),
             target=target,
             landing_dir=Path(env.get("CUSTOMER_USAGE_LANDING_DIR") or DEFAULT_LANDING_DIR).resolve(),
             duckdb_path=Path(env.get("CUSTOMER_USAGE_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH).resolve(),
             as_of=as_of,
+            partitions_start=partitions_start,
+            coverage_thresholds_path=_path_setting(env, "CUSTOMER_USAGE_COVERAGE_THRESHOLDS"),
+            metric_definitions_dir=_path_setting(env, "CUSTOMER_USAGE_METRIC_DEFINITIONS_DIR"),
         )
 
 
@@ -94,3 +101,18 @@ def _export_settings(env) -> dict:
         "export_mappings_dir": Path(env["CUSTOMER_USAGE_EXPORT_MAPPINGS_DIR"]).resolve()
         if (env.get("CUSTOMER_USAGE_EXPORT_MAPPINGS_DIR") or "").strip() else None,
     }
+
+
+def _date_setting(env, name: str) -> dt.date | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r} is not a YYYY-MM-DD date") from exc
+
+
+def _path_setting(env, name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    return Path(raw) if raw else None

@@ -12,7 +12,6 @@ Run: `python -m customer_usage.catalog.crosscheck [folder]`.
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,9 +62,10 @@ class CrossCheckReport:
 
 
 def definitions_dir_from_env(environ: Mapping[str, str] | None = None) -> Path | None:
-    """The definitions folder setting, read when called (never at import)."""
-    value = (os.environ if environ is None else environ).get(DEFINITIONS_DIR_VARIABLE, "").strip()
-    return Path(value) if value else None
+    """The definitions folder setting (`Settings.metric_definitions_dir`), read when called."""
+    from customer_usage.settings import Settings
+
+    return Settings.from_env(environ).metric_definitions_dir
 
 
 def read_definitions(folder: Path | str) -> dict[str, Definition]:

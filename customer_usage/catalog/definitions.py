@@ -16,7 +16,9 @@ DIM_METRIC = dg.AssetKey(["marts", "dim_metric"])
 
 
 def build_catalog_defs(settings: Settings, environ=None) -> dg.Definitions:
-    folder = definitions_dir_from_env(environ)
+    folder = definitions_dir_from_env(environ) if environ is not None or settings is None else (
+        settings.metric_definitions_dir
+    )
     if folder is None:
         return dg.Definitions()
 

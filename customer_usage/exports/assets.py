@@ -4,16 +4,22 @@ Each reads its sync table, sends only what changed since the last successful
 sync (state in `export_state.<export>`), and reports sent / unchanged / failed /
 retried counts. Without credentials the records go to the local outbox instead.
 
+An export whose joins are below their coverage error threshold is held back
+(`holds.py`): nothing is sent or written to the outbox, the asset is not
+materialized, and an observation on it carries the message (`held_back`).
+
 (No `from __future__ import annotations` here: Dagster inspects the `context`
 annotation of asset functions.)
 """
 
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import dagster as dg
 
+from customer_usage.checks.thresholds import Threshold
+from customer_usage.exports import holds
 from customer_usage.exports.gainsight import GainsightResource
 from customer_usage.exports.mapping import ExportMapping, MappingError, load_mappings
 from customer_usage.exports.outbox import OutboxDestination
@@ -49,13 +55,35 @@ def _materialize_result(context: dg.AssetExecutionContext, result: ExportResult,
     return dg.MaterializeResult(metadata={**result.metadata(), **extra}, check_results=checks)
 
 
+def _held(context: dg.AssetExecutionContext, wh, key: dg.AssetKey, export: str,
+          thresholds: Mapping[str, Threshold]) -> dg.AssetObservation | None:
+    """An observation naming why `export` is held back, or None when it may go out."""
+    found = holds.holds_in_warehouse(wh, export, thresholds)
+    if not found:
+        return None
+    text = "\n".join(h.message for h in found)
+    for hold in found:
+        context.log.warning(hold.message)
+    return dg.AssetObservation(
+        asset_key=key,
+        description=text,
+        metadata={holds.HELD_BACK: text, "held_by_measures": [h.measure for h in found]},
+    )
+
+
 def build_export_assets(
     outbox_dir: Path,
     sleep: Callable[[float], None] = time.sleep,
     policy: ExportPolicy | None = None,
     mappings: dict[str, ExportMapping] | None = None,
+    thresholds: Mapping[str, Threshold] | None = None,
 ) -> list[dg.AssetsDefinition]:
     policy = policy or ExportPolicy()
+    if thresholds is None:
+        from customer_usage.checks.coverage import MEASURES
+        from customer_usage.checks.thresholds import load_thresholds
+
+        thresholds = load_thresholds(measures=[m.name for m in MEASURES])
     mappings = mappings or load_mappings()  # validated here: a bad mapping fails definitions load
     missing = [spec.name for spec in (SALESFORCE, GAINSIGHT) if spec.name not in mappings]
     if missing:
@@ -77,6 +105,7 @@ def build_export_assets(
         pool=WAREHOUSE_POOL,
         backfill_policy=dg.BackfillPolicy.single_run(),
         kinds={"salesforce"},
+        output_required=False,
         description=(
             "Upserts exports.sync_sfdc_account_usage into Salesforce (Bulk API 2.0, External ID), "
             "only rows changed since the last successful sync; rejected rows are retried next run "
@@ -87,8 +116,13 @@ def build_export_assets(
     )
     def salesforce_account_usage(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, salesforce: SalesforceResource
-    ) -> dg.MaterializeResult:
+    ):
         extra: dict = {}
+        with warehouse.connect() as wh:
+            held = _held(context, wh, EXPORT_KEYS[0], SALESFORCE.name, thresholds)
+        if held is not None:  # yielded after the connection is closed
+            yield held
+            return
         with warehouse.connect() as wh:
             if salesforce.configured:
                 destination = salesforce.destination(sleep=sleep)
@@ -103,7 +137,7 @@ def build_export_assets(
         if session is not None:
             extra.update({"http_requests": session.stats.requests, "http_retries": session.stats.retries,
                           "bulk_jobs": len(destination.jobs)})
-        return _materialize_result(context, result, extra, checks)
+        yield _materialize_result(context, result, extra, checks)
 
     @dg.asset(
         key=EXPORT_KEYS[1],
@@ -114,6 +148,7 @@ def build_export_assets(
         pool=WAREHOUSE_POOL,
         backfill_policy=dg.BackfillPolicy.single_run(),
         kinds={"gainsight"},
+        output_required=False,
         description=(
             "Upserts exports.sync_gainsight_subscription_usage into a Gainsight custom object keyed on "
             "primary_key (REST, 50 records per call, at most 100 calls per minute), only rows changed "
@@ -124,7 +159,12 @@ def build_export_assets(
     )
     def gainsight_subscription_usage(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, gainsight: GainsightResource
-    ) -> dg.MaterializeResult:
+    ):
+        with warehouse.connect() as wh:
+            held = _held(context, wh, EXPORT_KEYS[1], GAINSIGHT.name, thresholds)
+        if held is not None:  # yielded after the connection is closed
+            yield held
+            return
         with warehouse.connect() as wh:
             if gainsight.configured:
                 destination = gainsight.destination(sleep=sleep)
@@ -138,6 +178,6 @@ def build_export_assets(
             extra.update({"api_calls": destination.calls, "http_requests": stats.requests,
                           "http_retries": stats.retries,
                           "rate_limit_wait_seconds": round(destination.session.limiter.waited_seconds, 1)})
-        return _materialize_result(context, result, extra, checks)
+        yield _materialize_result(context, result, extra, checks)
 
     return [salesforce_account_usage, gainsight_subscription_usage]

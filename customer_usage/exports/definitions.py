@@ -81,12 +81,20 @@ def preview_dir(settings: Settings):
     return settings.duckdb_path.parent / "export_preview"
 
 
+def _thresholds(settings: Settings):
+    from customer_usage.checks.coverage import MEASURES
+    from customer_usage.checks.thresholds import load_thresholds
+
+    return load_thresholds(measures=[m.name for m in MEASURES], settings=settings)
+
+
 def build_export_defs(settings: Settings) -> dg.Definitions:
     job = export_job(settings)
     policy = export_policy(settings)
     mappings = load_mappings(settings.export_mappings_dir or MAPPINGS_DIR)  # a bad mapping fails the load here
     return dg.Definitions(
-        assets=[*build_export_assets(settings.duckdb_path.parent / "outbox", policy=policy, mappings=mappings),
+        assets=[*build_export_assets(settings.duckdb_path.parent / "outbox", policy=policy, mappings=mappings,
+                                     thresholds=_thresholds(settings)),
                 build_preview_asset(preview_dir(settings), policy, SYNC_KEYS, mappings)],
         jobs=[job],
         sensors=[build_export_sensor(job, MART_KEY, run_tags=LOCAL_RUN_TAGS if settings.is_local else None,

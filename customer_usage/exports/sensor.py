@@ -14,10 +14,17 @@ A refresh whose own run already materialized the exports (the main job,
 `customer-usage run`, builds everything in one run) is not exported again: the
 cursor moves past it. Otherwise `make dev` right after `make run` would start a
 second export run of the same refresh (the sensor starts without a cursor).
+
+Coverage checks do not block the mart (they hold exports back, `holds.py`): when
+every export is held by the latest coverage results, the sensor skips with the
+hold messages as its reason; when only some are, it requests the run and the
+held export asset records its own hold.
 """
 
 import dagster as dg
 from dagster._core.events import DagsterEventType
+
+from customer_usage.exports import holds
 
 SENSOR_NAME = "export_on_mart_refresh"
 
@@ -57,11 +64,13 @@ def failed_blocking_checks(
 
 
 def exported_in_run(instance: dg.DagsterInstance, run_id: str, export_keys) -> bool:
-    """True when `run_id` materialized every one of `export_keys` (the refresh was exported)."""
+    """True when `run_id` handled every one of `export_keys`: materialized it, or recorded
+    that it was held back (an observation, `holds.py`). Either way the refresh was exported."""
     if not export_keys:
         return False
-    records = instance.get_records_for_run(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION,
-                                           limit=100_000).records
+    records = instance.get_records_for_run(
+        run_id, of_type={DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_OBSERVATION},
+        limit=100_000).records
     made = {r.event_log_entry.dagster_event.asset_key for r in records}
     return set(export_keys) <= made
 
@@ -114,6 +123,14 @@ def build_export_sensor(
                 f"{mart_key.to_user_string()} materialization {latest.storage_id} (run {latest.run_id}) "
                 f"failed blocking checks: {', '.join(failed)}; not exported"
             )
+        held = holds.holds_from_latest_checks(context.instance)
+        if held and set(holds.EXPORT_MEASURES) <= {h.export for h in held}:
+            return dg.SkipReason(
+                f"{mart_key.to_user_string()} materialization {latest.storage_id} (run {latest.run_id}) "
+                f"not exported: {'; '.join(h.message for h in held)}"
+            )
+        for hold in held:
+            context.log.info(hold.message)
         return dg.RunRequest(
             run_key=f"{mart_key.to_user_string()}@{latest.storage_id}",
             tags={**(run_tags or {}), "customer_usage/mart_storage_id": str(latest.storage_id)},

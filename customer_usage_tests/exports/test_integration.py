@@ -50,14 +50,23 @@ def test_sync_models_follow_the_mart(warehouse):
     assert not {"email", "first_name", "last_name", "crm_account_name"} & (set(gs.columns) | set(sf.columns))
 
     # recompute the Salesforce row of each account from the mart, independently of the SQL
+    # (docs/data-contract.md "Exports": lineages in effect in the AS_OF month, each from
+    # its last month with data, seats from the AS_OF month)
+    as_of_month = mart.snapshot_month.max()
     for account, rows in mart[mart.dim_crm_account_id.notna()].groupby("dim_crm_account_id"):
-        latest = rows[rows.snapshot_month == rows.snapshot_month.max()]
-        seats = latest.groupby("dim_subscription_id_original").license_user_count.max().sum()
+        in_effect = rows[rows.snapshot_month == as_of_month]
+        seats = in_effect.groupby("dim_subscription_id_original").license_user_count.max().sum()
+        lineages = mart[mart.dim_subscription_id_original.isin(set(in_effect.dim_subscription_id_original))]
+        with_data = lineages[lineages.is_data_in_subscription_month]
+        last = with_data.groupby("dim_subscription_id_original").snapshot_month.transform("max")
+        counted = with_data[with_data.snapshot_month == last]
         got = sf.set_index("dim_crm_account_id").loc[account]
         assert got.licensed_seats == seats
-        assert got.subscription_count == latest.dim_subscription_id_original.nunique()
-        assert pd.Timestamp(got.snapshot_month) == pd.Timestamp(rows.snapshot_month.max())
-        assert pd.Timestamp(got.last_ping_date) == pd.Timestamp(rows.ping_created_at.max()).normalize()
+        assert got.subscription_count == in_effect.dim_subscription_id_original.nunique()
+        assert pd.Timestamp(got.snapshot_month) == pd.Timestamp(as_of_month)
+        assert pd.Timestamp(got.last_data_month) == pd.Timestamp(counted.snapshot_month.max())
+        assert got.billable_user_count == counted.billable_user_count.sum()
+        assert pd.Timestamp(got.last_ping_date) == pd.Timestamp(counted.ping_created_at.max()).normalize()
 
 
 def test_export_of_the_real_models_sends_everything_once_and_no_personal_data(warehouse, api):

@@ -113,3 +113,62 @@ def test_the_code_location_runs_the_sensor_by_default(tmp_path, monkeypatch):
     sensor = defs.resolve_sensor_def("export_on_mart_refresh")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     assert sensor.job_name == "export_job"
+
+
+# --- coverage checks hold exports back (docs/data-contract.md §8 "Checks and exports") ---------
+
+COVERAGE = {"value": None}
+
+
+def _coverage_check(system: str, table: str, name: str):
+    from customer_usage.checks.coverage import MEASURES, CoverageResult, measure
+    from customer_usage.checks.definitions import evaluate
+    from customer_usage.checks.thresholds import load_thresholds
+
+    @dg.asset(key=[system, table])
+    def source() -> None:
+        return None
+
+    @dg.asset_check(asset=source, name=f"coverage_{name}")
+    def check() -> dg.AssetCheckResult:
+        numerator, denominator = COVERAGE["value"]
+        thresholds = load_thresholds(measures=[m.name for m in MEASURES])
+        return evaluate(CoverageResult(measure(name), numerator, denominator, []), thresholds[name])
+
+    return source, check
+
+
+def coverage_run(instance, system, table, name, numerator, denominator) -> None:
+    COVERAGE["value"] = (numerator, denominator)
+    source, check = _coverage_check(system, table, name)
+    assert dg.materialize([source, check], instance=instance, raise_on_error=False).success
+
+
+def tick_result(instance):
+    return SENSOR.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=None, definitions=DEFS))
+
+
+def test_a_join_below_error_that_every_export_needs_skips_with_the_message(instance):
+    coverage_run(instance, "version_db", "usage_data", "pings_with_known_license", 2, 20)
+    refresh_mart(instance)
+    result = tick_result(instance)
+    assert not result.run_requests
+    assert "salesforce_account_usage held back: pings_with_known_license = 10.0% (2/20)" in result.skip_message
+    assert "gainsight_subscription_usage held back" in result.skip_message
+
+    coverage_run(instance, "version_db", "usage_data", "pings_with_known_license", 20, 20)  # fixed
+    refresh_mart(instance)
+    assert len(tick_result(instance).run_requests) == 1
+
+
+def test_a_join_only_salesforce_needs_still_requests_the_run(instance):
+    # the held Salesforce asset records its own hold; Gainsight must still go out
+    coverage_run(instance, "zuora", "account", "billing_accounts_with_crm_account", 1, 20)
+    refresh_mart(instance)
+    assert len(tick_result(instance).run_requests) == 1
+
+
+def test_a_measure_over_fewer_rows_than_min_sample_holds_nothing(instance):
+    coverage_run(instance, "version_db", "usage_data", "pings_with_known_license", 0, 4)  # 0 % of 4 rows
+    refresh_mart(instance)
+    assert len(tick_result(instance).run_requests) == 1

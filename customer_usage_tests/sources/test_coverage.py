@@ -115,11 +115,12 @@ def test_thresholds_file_is_validated(tmp_path):
         load_thresholds(path, measures=names)
 
 
-# --- blocking in a run ----------------------------------------------------------------------
+# --- in a run: checks guard what leaves, not what is learned --------------------------------
 
-def test_coverage_below_error_blocks_downstream_in_the_same_run(tmp_path):
-    """customers_with_zuora_account is 1/3 (< error 0.5): what reads customers must not run;
-    billing_accounts_with_crm_account is 3/4 (WARN only): what reads zuora.account runs."""
+def test_coverage_below_error_never_blocks_downstream_and_a_handful_of_rows_is_only_a_warn(tmp_path):
+    """customers_with_zuora_account is 1/3 (< error 0.5) but over 3 rows, fewer than
+    min_sample 5: a WARN that holds nothing; billing_accounts_with_crm_account is 3/4
+    (WARN). What reads either table still runs: coverage checks are not blocking."""
     write_landing(tmp_path / "landing", sample_tables())
 
     @dg.asset(key=["test", "customer_report"], deps=[dg.AssetKey(["customers_db", "customers"])])
@@ -134,13 +135,33 @@ def test_coverage_below_error_blocks_downstream_in_the_same_run(tmp_path):
     result = run(defs, ["customers_db/customers", "zuora/account", "sfdc/account",
                         "test/customer_report", "test/billing_report"])
     checks = check_results(result)
-    blocked = checks[("customers_db/customers", "coverage_customers_with_zuora_account")]
-    assert not blocked.passed and blocked.severity == dg.AssetCheckSeverity.ERROR
+    small = checks[("customers_db/customers", "coverage_customers_with_zuora_account")]
+    assert not small.passed and small.severity == dg.AssetCheckSeverity.WARN
+    assert "fewer than min_sample" in small.description
     warned = checks[("zuora/account", "coverage_billing_accounts_with_crm_account")]
     assert not warned.passed and warned.severity == dg.AssetCheckSeverity.WARN
     done = materialized(result)
-    assert "customers_db/customers" in done and "test/billing_report" in done
-    assert "test/customer_report" not in done
+    assert {"customers_db/customers", "test/billing_report", "test/customer_report"} <= set(done)
+
+
+def test_coverage_below_error_over_enough_rows_is_an_error_that_still_blocks_nothing(tmp_path):
+    tables = sample_tables()
+    customers = tables["customers_db/customers"]
+    extra = pd.concat([customers.iloc[[1]]] * 6, ignore_index=True)  # customer 2: unknown Zuora account
+    extra["id"] = range(100, 106)
+    tables["customers_db/customers"] = pd.concat([customers, extra], ignore_index=True)
+    write_landing(tmp_path / "landing", tables)
+
+    @dg.asset(key=["test", "customer_report"], deps=[dg.AssetKey(["customers_db", "customers"])])
+    def customer_report():
+        return None
+
+    defs = source_definitions(local_settings(tmp_path), extra_assets=[customer_report])
+    result = run(defs, ["customers_db/customers", "zuora/account", "test/customer_report"])
+    check = check_results(result)[("customers_db/customers", "coverage_customers_with_zuora_account")]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    assert "1/9 = 11.1%" in check.description
+    assert "test/customer_report" in materialized(result) and result.success
 
 
 # --- generated data against the generator's ground truth --------------------------------------

@@ -10,7 +10,7 @@
     )
 {%- endmacro %}
 
-{#- The installation key of data-contract §3: hash of (host_id, uuid). Used by
+{#- The installation key of docs/data-contract.md §3: hash of (host_id, uuid). Used by
     dim_installation, stg_version_db__usage_data and every ping fact. -#}
 {% macro installation_id(host_id, uuid) -%}
     {{ hash_key([host_id, uuid]) }}

@@ -1,4 +1,4 @@
-{#- Salesforce's 15 -> 18 character id conversion (data-contract §4), in plain SQL
+{#- Salesforce's 15 -> 18 character id conversion (docs/data-contract.md §4), in plain SQL
     so it runs unchanged on DuckDB and Snowflake. For each 5-character chunk, bit i
     is set when character i is an uppercase A-Z; the chunk's suffix character is
     'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345'[bits] (the Python owner is

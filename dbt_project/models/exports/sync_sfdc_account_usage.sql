@@ -1,8 +1,15 @@
--- One row per surviving Salesforce account (marts.dim_crm_account): the account's
--- latest month of paid usage from the monthly mart, summed over its subscriptions
--- and installations/namespaces, for the Salesforce export. Accounts without paid
--- usage keep their row with subscription_count 0 and NULL metrics.
--- Company-level numbers only: no e-mail addresses or person names.
+-- One row per surviving Salesforce account (marts.dim_crm_account) for the
+-- Salesforce export, following docs/data-contract.md "Exports" (nothing is
+-- blanked out):
+--   * the account's subscription lineages are those in effect in the AS_OF month
+--     (each has a mart row that month); ended lineages contribute nothing;
+--   * each lineage contributes its usage from its latest month with data
+--     (is_data_in_subscription_month) up to AS_OF, its `last_data_month`, so a
+--     month that has not reported yet never overwrites good values with NULL;
+--   * seats and ARR are those of the AS_OF month; a lineage with no data at all
+--     contributes seats and ARR only.
+-- Accounts without a lineage in effect keep their row (subscription_count 0,
+-- NULL usage). Company-level numbers only: no e-mail addresses or person names.
 {#- The metrics sent to Salesforce: the catalog's metrics whose `exports` name
     salesforce_account_usage (dbt_project/models/metric_catalog.yml). -#}
 {%- set key_metrics = metric_catalog(source='service_ping', export='salesforce_account_usage') | map(attribute='column') | list %}
@@ -12,96 +19,125 @@ with accounts as (
     from {{ ref('dim_crm_account') }}
 ),
 
+as_of as (
+    select {{ month_of(as_of_date()) }} as as_of_month
+),
+
 usage as (
     select *
     from {{ ref('mart_product_usage_paid_user_metrics_monthly') }}
-    where dim_crm_account_id is not null
 ),
 
-latest_month as (
+-- lineages in effect in the AS_OF month, with that month's account and seats
+-- (license_user_count repeats on every installation row of a lineage: once each)
+lineages_in_effect as (
     select
-        dim_crm_account_id,
-        max(snapshot_month) as snapshot_month
+        usage.dim_subscription_id_original,
+        max(usage.dim_crm_account_id) as dim_crm_account_id,
+        max(usage.deployment_type) as deployment_type,
+        max(usage.license_user_count) as licensed_seats
     from usage
+    inner join as_of
+        on usage.snapshot_month = as_of.as_of_month
+    where usage.dim_crm_account_id is not null
     group by 1
 ),
 
-latest_usage as (
-    select usage.*
-    from usage
-    inner join latest_month
-        on latest_month.dim_crm_account_id = usage.dim_crm_account_id
-        and latest_month.snapshot_month = usage.snapshot_month
+lineage_arr as (
+    select
+        dim_subscription_id_original,
+        max(arr) as arr
+    from {{ ref('int_subscription_arr') }}
+    group by 1
 ),
 
--- license_user_count repeats on every installation row of a subscription: once each
-seats_per_subscription as (
+last_data as (
     select
-        dim_crm_account_id,
-        dim_subscription_id_original,
-        max(license_user_count) as licensed_seats
-    from latest_usage
-    group by 1, 2
+        usage.dim_subscription_id_original,
+        max(usage.snapshot_month) as last_data_month
+    from usage
+    inner join lineages_in_effect
+        on lineages_in_effect.dim_subscription_id_original = usage.dim_subscription_id_original
+    cross join as_of
+    where usage.is_data_in_subscription_month
+        and usage.snapshot_month <= as_of.as_of_month
+    group by 1
+),
+
+-- The rows whose usage is summed: each lineage's rows with data in its
+-- last_data_month, attributed to the lineage's AS_OF account.
+-- Primary installations (docs/data-contract.md §6/§8): once the mart carries
+-- is_primary_installation, add `and usage.is_primary_installation` to this
+-- WHERE (the one place), so a staging server does not double an account's usage.
+counted_rows as (
+    select
+        lineages_in_effect.dim_crm_account_id as account_id,
+        last_data.last_data_month,
+        usage.*
+    from usage
+    inner join last_data
+        on last_data.dim_subscription_id_original = usage.dim_subscription_id_original
+        and last_data.last_data_month = usage.snapshot_month
+    inner join lineages_in_effect
+        on lineages_in_effect.dim_subscription_id_original = usage.dim_subscription_id_original
+    where usage.is_data_in_subscription_month
 ),
 
 seats as (
     select
-        dim_crm_account_id,
+        lineages_in_effect.dim_crm_account_id,
         count(*) as subscription_count,
-        sum(licensed_seats) as licensed_seats
-    from seats_per_subscription
+        sum(lineages_in_effect.licensed_seats) as licensed_seats,
+        sum(coalesce(lineage_arr.arr, 0)) as arr,
+        max(case when lineages_in_effect.deployment_type = 'GitLab.com' then 1 else 0 end) as has_gitlab_com,
+        max(case when lineages_in_effect.deployment_type = 'Self-Managed' then 1 else 0 end) as has_self_managed
+    from lineages_in_effect
+    left join lineage_arr
+        on lineage_arr.dim_subscription_id_original = lineages_in_effect.dim_subscription_id_original
     group by 1
 ),
 
-latest_totals as (
+usage_totals as (
     select
-        dim_crm_account_id,
-        max(snapshot_month) as snapshot_month,
+        account_id as dim_crm_account_id,
+        max(last_data_month) as last_data_month,
         sum(billable_user_count) as billable_user_count,
         sum(active_user_count) as active_user_count,
-        max(case when deployment_type = 'GitLab.com' then 1 else 0 end) as has_gitlab_com,
-        max(case when deployment_type = 'Self-Managed' then 1 else 0 end) as has_self_managed,
         count(distinct dim_installation_id) as installation_count,
         count(distinct dim_namespace_id) as namespace_count,
+        max(cast(ping_created_at as date)) as last_ping_date,
         {%- for metric in key_metrics %}
         sum({{ metric }}) as {{ metric }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from latest_usage
-    group by 1
-),
-
-last_ping as (
-    select
-        dim_crm_account_id,
-        max(cast(ping_created_at as date)) as last_ping_date
-    from usage
+    from counted_rows
     group by 1
 )
 
 select
     accounts.dim_crm_account_id,
-    latest_totals.snapshot_month,
+    case when seats.dim_crm_account_id is not null then as_of.as_of_month end as snapshot_month,
+    usage_totals.last_data_month,
     coalesce(seats.subscription_count, 0) as subscription_count,
     seats.licensed_seats,
-    latest_totals.billable_user_count,
-    latest_totals.active_user_count,
-    cast(latest_totals.billable_user_count as {{ dbt.type_float() }})
-        / nullif(cast(seats.licensed_seats as {{ dbt.type_float() }}), 0) as license_utilization,
+    seats.arr,
+    usage_totals.billable_user_count,
+    usage_totals.active_user_count,
+    cast(usage_totals.billable_user_count as {{ type_double() }})
+        / nullif(cast(seats.licensed_seats as {{ type_double() }}), 0) as license_utilization,
     case
-        when latest_totals.has_gitlab_com = 1 and latest_totals.has_self_managed = 1 then 'GitLab.com;Self-Managed'
-        when latest_totals.has_gitlab_com = 1 then 'GitLab.com'
-        when latest_totals.has_self_managed = 1 then 'Self-Managed'
+        when seats.has_gitlab_com = 1 and seats.has_self_managed = 1 then 'GitLab.com;Self-Managed'
+        when seats.has_gitlab_com = 1 then 'GitLab.com'
+        when seats.has_self_managed = 1 then 'Self-Managed'
     end as deployment_types,
-    latest_totals.installation_count,
-    latest_totals.namespace_count,
-    last_ping.last_ping_date,
+    usage_totals.installation_count,
+    usage_totals.namespace_count,
+    usage_totals.last_ping_date,
     {%- for metric in key_metrics %}
-    latest_totals.{{ metric }}{{ ',' if not loop.last }}
+    usage_totals.{{ metric }}{{ ',' if not loop.last }}
     {%- endfor %}
 from accounts
+cross join as_of
 left join seats
     on seats.dim_crm_account_id = accounts.dim_crm_account_id
-left join latest_totals
-    on latest_totals.dim_crm_account_id = accounts.dim_crm_account_id
-left join last_ping
-    on last_ping.dim_crm_account_id = accounts.dim_crm_account_id
+left join usage_totals
+    on usage_totals.dim_crm_account_id = accounts.dim_crm_account_id

@@ -1,4 +1,4 @@
--- License -> subscription validity (data-contract §4): a license's
+-- License -> subscription validity (docs/data-contract.md §4): a license's
 -- zuora_subscription_id is valid when it exists as a Zuora subscription id (any
 -- version, not deleted). A license naming an older version keeps that version;
 -- the lineage is dim_subscription_id_original.

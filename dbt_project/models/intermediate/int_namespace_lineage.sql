@@ -1,4 +1,4 @@
--- Every namespace with its ultimate parent (data-contract §4: billing and plan
+-- Every namespace with its ultimate parent (docs/data-contract.md §4: billing and plan
 -- belong to the ultimate parent). parent_id is followed to the top; a parent that
 -- does not exist ends the walk at the last namespace found; 50 hops at most guard
 -- against cycles.

@@ -1,6 +1,6 @@
 -- GitLab.com usage per ultimate-parent namespace and month, one column per catalog
 -- metric (source `service_ping`, matched on metric_path = key_path): the value at
--- the latest ping_date in the month, per metric (data-contract §4), `-1` -> NULL;
+-- the latest ping_date in the month, per metric (docs/data-contract.md §4), `-1` -> NULL;
 -- settings are booleans (counter_value <> 0). ping_created_at is the month's latest
 -- ping_date of the namespace over all its metric rows. Monthly partitioned by
 -- snapshot_month.

@@ -1,4 +1,4 @@
--- Portal orders classified per data-contract §4 and joined to what they point at:
+-- Portal orders classified per docs/data-contract.md §4 and joined to what they point at:
 -- deployment (SaaS when the product rate plan is `SaaS - *`, or when there is no
 -- rate plan but a gl_namespace_id), the namespace and its ultimate parent, and
 -- the Zuora subscription version whose id equals subscription_id (any version,

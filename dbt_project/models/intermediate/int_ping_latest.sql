@@ -1,4 +1,4 @@
--- The ping that counts for a month (data-contract §4 "Which ping counts"): the
+-- The ping that counts for a month (docs/data-contract.md §4 "Which ping counts"): the
 -- latest recorded_at per installation (dim_installation_id = host_id + uuid) per
 -- subscription lineage per calendar month, among pings mapped to a subscription;
 -- with its seat counts and its catalog metrics cleaned (`-1` -> NULL).

@@ -1,4 +1,4 @@
--- Ping -> subscription (data-contract §4, first that applies): the ping's
+-- Ping -> subscription (docs/data-contract.md §4, first that applies): the ping's
 -- license_subscription_id when it exists in Zuora; else the license found by
 -- license_md5 with a valid subscription; else unmapped (NULL). When several
 -- licenses share an md5, one with a valid subscription is preferred, then the

@@ -1,7 +1,7 @@
 -- Money at stake per subscription lineage at AS_OF: the MRR of the not-deleted
 -- Recurring charges of the lineage's latest Active/Cancelled version that are in
 -- effect in the AS_OF month (month(effective_start_date) <= m <
--- month(effective_end_date), NULL end = open; data-contract §4), and ARR = 12 x
+-- month(effective_end_date), NULL end = open; docs/data-contract.md §4), and ARR = 12 x
 -- MRR. Feeds unmapped_arr of rpt_integration_coverage.
 with lineages as (
     select * from {{ ref('int_subscription_lineage') }}

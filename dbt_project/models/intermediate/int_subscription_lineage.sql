@@ -1,5 +1,5 @@
 -- One row per subscription lineage (Zuora original_id) with the version that
--- counts (data-contract §4): the latest Active/Cancelled version (highest
+-- counts (docs/data-contract.md §4): the latest Active/Cancelled version (highest
 -- version, then the latest updated). Whether the lineage is in effect in the
 -- AS_OF month and paid is decided here once, for the bridge, dim_customer and
 -- the monthly mart.

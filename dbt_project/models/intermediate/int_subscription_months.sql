@@ -1,4 +1,4 @@
--- Paid subscription lineages x the months they are in effect (data-contract §4
+-- Paid subscription lineages x the months they are in effect (docs/data-contract.md §4
 -- "Subscription in effect" and "Months and seats"), up to the AS_OF month: the
 -- spine of the monthly mart. One row per lineage per month with the version that
 -- counts (latest Active/Cancelled), the Zuora seats in effect that month, and for

@@ -1,5 +1,5 @@
 -- Every Salesforce account id (18 characters) -> the surviving account it merged
--- into (data-contract §4). A merged account is deleted and points through
+-- into (docs/data-contract.md §4). A merged account is deleted and points through
 -- master_record_id to the next account; chains are followed to a survivor (an
 -- account that is not deleted). The walk stops after 20 hops, so a cycle or a
 -- chain into a missing/deleted account ends unresolved (survivor NULL).

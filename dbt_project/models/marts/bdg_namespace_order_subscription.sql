@@ -1,4 +1,4 @@
--- The namespace <-> order <-> subscription bridge of data-contract §4: a full outer
+-- The namespace <-> order <-> subscription bridge of docs/data-contract.md §4: a full outer
 -- join of (a) paid or trial ultimate-parent namespaces, (b) GitLab.com (SaaS)
 -- orders and (c) paid SaaS subscription lineages in effect in the AS_OF month.
 -- Orders join namespaces on gl_namespace_id and subscriptions on subscription_id

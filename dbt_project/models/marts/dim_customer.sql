@@ -1,4 +1,4 @@
--- One row per customer entity (data-contract §3/§4), free and trial included:
+-- One row per customer entity (docs/data-contract.md §3/§4), free and trial included:
 --   * account entities: surviving Salesforce accounts that a Zuora billing
 --     account or a portal customer resolves to;
 --   * namespace entities: ultimate-parent namespaces that no paid subscription

@@ -1,5 +1,5 @@
 -- Licenses of the license app. dim_subscription_id is set only when the license's
--- zuora_subscription_id exists in Zuora (data-contract §4); a license naming an
+-- zuora_subscription_id exists in Zuora (docs/data-contract.md §4); a license naming an
 -- older version keeps that version, its lineage is dim_subscription_id_original.
 -- Contact e-mails stay in staging (PII).
 with licenses as (

@@ -1,5 +1,5 @@
 -- GitLab.com namespaces with their ultimate parent and the plan of that ultimate
--- parent (data-contract §3/§4: billing and plan belong to the ultimate parent).
+-- parent (docs/data-contract.md §3/§4: billing and plan belong to the ultimate parent).
 -- The plan is the ultimate parent's current gitlab_subscriptions row (latest
 -- updated_at); a namespace without one is on the free plan (34).
 with lineage as (

@@ -1,5 +1,5 @@
 -- One row per Service Ping (version_db.usage_data) with the installation, the
--- license and the subscription it maps to (data-contract §4 "Ping ->
+-- license and the subscription it maps to (docs/data-contract.md §4 "Ping ->
 -- subscription", decided once in int_ping_subscription) and the seat counts the
 -- ping reports. Payload metrics are in fct_ping_metric / int_ping_metrics.
 -- Monthly partitioned by ping_month.

@@ -1,4 +1,4 @@
--- Paid-user usage per month (data-contract §3, §4 "Monthly mart rows", §5): one
+-- Paid-user usage per month (docs/data-contract.md §3, §4 "Monthly mart rows", §5): one
 -- row per snapshot_month x paid subscription lineage x (ultimate-parent
 -- namespace for GitLab.com | installation uuid + hostname for Self-Managed).
 --   * Self-Managed: one row per installation whose latest ping of the month maps
@@ -6,7 +6,7 @@
 --     uuid, hostname and ping columns (is_data_in_subscription_month false).
 --   * GitLab.com: one row per lineage-month for its namespace, metrics at the
 --     month's latest ping_date per metric; seats only in the AS_OF month.
---   * Wave-1 seat columns by data-contract §5; wave-2 columns generated from the
+--   * Wave-1 seat columns by docs/data-contract.md §5; wave-2 columns generated from the
 --     metric catalog (models/metric_catalog.yml), `-1` and absent -> NULL.
 -- Monthly partitioned by snapshot_month; is_latest_data is kept right across
 -- partition runs by the post_hook.

@@ -1,4 +1,4 @@
--- How well the six systems join (data-contract §4 "Integration coverage"): one row
+-- How well the six systems join (docs/data-contract.md §4 "Integration coverage"): one row
 -- per integration x measure over all not-deleted rows. Every measure is built
 -- from items (one row per namespace / order / customer / license / ping / billing
 -- account in the denominator) with is_covered and, where money is at stake, the

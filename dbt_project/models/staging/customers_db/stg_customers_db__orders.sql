@@ -1,5 +1,5 @@
 -- Orders are overwritten in place upstream (no history). The classification of
--- data-contract §4 (trial / paid / free) only depends on the order itself, so it
+-- docs/data-contract.md §4 (trial / paid / free) only depends on the order itself, so it
 -- is derived here; the SaaS / Self-Managed split needs the rate plan (int_orders).
 with source as (
     select * from {{ source('customers_db', 'orders') }}

@@ -1,4 +1,4 @@
--- Plan ids are fixed by GitLab (data-contract §2): 34 free; 2, 3, 4, 100, 101 paid;
+-- Plan ids are fixed by GitLab (docs/data-contract.md §2): 34 free; 2, 3, 4, 100, 101 paid;
 -- 102, 103 trial. The classification is derived here once.
 with source as (
     select * from {{ source('gitlab_dotcom', 'plans') }}

@@ -1,4 +1,4 @@
--- Deleted Zuora rows are dropped here (data-contract: outputs are over not-deleted rows).
+-- Deleted Zuora rows are dropped here (docs/data-contract.md: outputs are over not-deleted rows).
 -- crm_id_18 is the canonical 18-character form (an 18-character id is rebuilt from
 -- its first 15 characters, see macros/sfdc_id_18.sql); the two flags say why a
 -- crm_id is malformed.
