@@ -77,7 +77,7 @@ def _paid_ping(id_, lineage, uuid, host_id, hostname, day, billable, metrics, se
 
 def _pings() -> list[dict]:
     oct_ = "2026-10-05"
-    healthy = {EVENTS: 50, SCM: 30, CI: 20, CD: 5, SECURITY: 10}
+    healthy = {EVENTS: 50, SCM: 30, CI: 19, CD: 5, SECURITY: 10}
     return [
         _paid_ping(1, "O_PS", "u-ps-prod", 1, "gitlab.prod-co.com", oct_, 10, {EVENTS: 9}),
         _paid_ping(2, "O_PS", "u-ps-stg", 2, "staging.gitlab.prod-co.com", oct_, 50, {EVENTS: 45}),
