@@ -14,6 +14,7 @@ from pathlib import Path
 
 from customer_usage.catalog.catalog import CATALOG_PATH, Metric, load_catalog
 from customer_usage.catalog.examples import EXAMPLES, MART
+from customer_usage.catalog.health import render_section as health_section
 from customer_usage.settings import PROJECT_ROOT
 
 DOCS_PATH = PROJECT_ROOT / "docs" / "metrics.md"
@@ -125,6 +126,7 @@ def render(catalog: tuple[Metric, ...] | None = None) -> str:
         "`rpt_integration_coverage` measures how many pings map.",
         "- **Only paid subscriptions** (tier not free, not trial) in effect in a month have rows; a cancelled "
         "subscription's last row is the month its end date falls in.",
+        *health_section(),
         "",
         "## Example queries",
         "",

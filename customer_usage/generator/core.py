@@ -22,7 +22,8 @@ from customer_usage.generator.timeutil import history_start
 from customer_usage.generator.writer import TableWriter, contract_schema, write_contract_table, write_frame
 from customer_usage.sources.contract import load_contract, table_spec
 
-STREAMING_TABLES = ("version_db/usage_data", "customers_db/license_seat_links", "gitlab_dotcom/namespace_ping_metrics")
+STREAMING_TABLES = ("version_db/usage_data", "customers_db/license_seat_links", "gitlab_dotcom/namespace_ping_metrics",
+                    "reference/installation_types")
 
 
 @dataclass
@@ -121,6 +122,8 @@ def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date
     # Pings, seat links and ping truth, chunk by chunk.
     inst = pings.layout(_rng(seed, 8), SCALES[scale], world, as_of, window, rates)
     lk = pings.lookups(world, window)
+    counts["reference/installation_types"] = write_contract_table(
+        landing, table_spec("reference", "installation_types"), pings.installation_type_overrides(inst))
     ud_spec = table_spec("version_db", "usage_data")
     sl_spec = table_spec("customers_db", "license_seat_links")
     ud = TableWriter(landing / "version_db" / "usage_data.parquet", contract_schema(ud_spec), "version_db.usage_data")

@@ -53,13 +53,16 @@ def layout(rng: np.random.Generator, scale: Scale, world: dict[str, pd.DataFrame
     last_day = as_of_day - 1  # every ping is recorded before the as-of date
     n_sm = len(sm)
     second = rng.random(n_sm) < 0.1
-    p_lineage = np.concatenate([sm["lineage"].to_numpy(), sm["lineage"].to_numpy()[second]])
-    p_kind = np.concatenate([np.full(n_sm, "paid", dtype=object), np.full(int(second.sum()), "paid_second", dtype=object)])
+    # A staging/test server on the same license as production (its own uuid): data-contract §6.
+    staging = rng.random(n_sm) < 0.15
+    p_lineage = np.concatenate([sm["lineage"].to_numpy(), sm["lineage"].to_numpy()[second], sm["lineage"].to_numpy()[staging]])
+    p_kind = np.concatenate([np.full(n_sm, "paid", dtype=object), np.full(int(second.sum()), "paid_second", dtype=object),
+                             np.full(int(staging.sum()), "paid_staging", dtype=object)])
     p_start = _days(sm["start"].to_numpy(dtype="datetime64[D]"))
-    p_start = np.concatenate([p_start, p_start[second]])
+    p_start = np.concatenate([p_start, p_start[second], p_start[staging]])
     cancel = pd.to_datetime(sm["cancel"]).to_numpy(dtype="datetime64[D]")
     p_end = np.where(np.isnat(cancel), last_day, _days(cancel) - 1)
-    p_end = np.concatenate([p_end, p_end[second]])
+    p_end = np.concatenate([p_end, p_end[second], p_end[staging]])
     p_first = p_start + rng.integers(0, 15, len(p_start))
 
     n_free = scale.free_installations
@@ -100,6 +103,10 @@ def layout(rng: np.random.Generator, scale: Scale, world: dict[str, pd.DataFrame
         for l, s in zip(lineage, src)
     ], dtype=object)
     prefix = np.where(kind == "paid_second", "gitlab-dr", np.where(kind == "clone", "gitlab-staging", "gitlab"))
+    # staging servers: mostly named so the hostname rule finds them; `gitlab-preview` it cannot
+    # (reference/installation_types.csv overrides those, see installation_type_overrides)
+    staging_names = np.array(["staging.gitlab", "gitlab-test", "qa-gitlab", "gitlab-preview"], dtype=object)
+    prefix = np.where(kind == "paid_staging", staging_names[np.arange(n) % len(staging_names)], prefix)
     hostname = np.array([f"{p}.{s}.example.com" for p, s in zip(prefix, slug)], dtype=object)
     frame = pd.DataFrame({
         "inst": np.arange(n), "uuid": uuid, "host_id": host_id, "hostname": hostname, "kind": kind,
@@ -107,6 +114,8 @@ def layout(rng: np.random.Generator, scale: Scale, world: dict[str, pd.DataFrame
         "lag": rng.integers(0, 8, n), "tod": rng.integers(0, DAY, n),
         "free_ce": rng.random(n) < 0.5,
     })
+    # Pings switched off: some paid production instances send only Seat Link (data-contract §6).
+    frame["pings_off"] = (kind == "paid") & (rng.random(n) < 0.1)
 
     # Weekly pings, some weeks missing, some installations silent for a few months.
     weeks = np.maximum((end - first) // 7 + 1, 0)
@@ -138,7 +147,7 @@ def layout(rng: np.random.Generator, scale: Scale, world: dict[str, pd.DataFrame
     order = np.lexsort((all_t, all_inst))
     all_inst, all_t, resent = all_inst[order], all_t[order], resent[order]
     cutoff = int(np.quantile(all_t, rates.metric_absent_old_ping)) if len(all_t) and rates.metric_absent_old_ping > 0 else -1
-    frame["n_pings"] = np.bincount(all_inst, minlength=n)
+    frame["n_pings"] = np.where(frame["pings_off"], 0, np.bincount(all_inst, minlength=n))
     return Installations(frame, all_inst, all_t, resent, cutoff)
 
 
@@ -296,6 +305,7 @@ def _chunk(rng: np.random.Generator, fr: pd.DataFrame, offset: int, pi: np.ndarr
 
     # Users and metrics per installation, drifting over time.
     base = np.where(lineage >= 0, lic_users * rng.uniform(0.5, 1.0, n_i)[pi], rng.lognormal(np.log(8), 0.8, n_i)[pi])
+    base = np.where(kind[pi] == "paid_staging", base * 0.2, base)  # a staging server has a few testers
     years = (t - fr["first_day"].to_numpy()[pi] * DAY) / (365.0 * DAY)
     slope = rng.uniform(-0.1, 0.4, n_i)[pi]
     active = base * (1 + slope * years) * rng.uniform(0.95, 1.05, n)
@@ -485,4 +495,21 @@ def _chunk(rng: np.random.Generator, fr: pd.DataFrame, offset: int, pi: np.ndarr
         "max_historical_user_count": hist_max[rows],
         "created_at": recorded[rows] + np.timedelta64(3600, "s"),
     }
+    # instances with pings switched off: their seat links stay, their pings never arrive
+    sent = ~fr["pings_off"].to_numpy()[pi]
+    if not sent.all():
+        usage_data = {k: (v.filter(pa.array(sent)) if isinstance(v, (pa.Array, pa.ChunkedArray)) else np.asarray(v)[sent])
+                      for k, v in usage_data.items()}
+        truth = truth[sent].reset_index(drop=True)
+        defects_df = defects_df[defects_df["row_key"].isin(set(ids_[sent].astype(str)))].reset_index(drop=True)
     return PingChunk(usage_data, truth, seat_links, defects_df)
+
+
+def installation_type_overrides(inst: Installations) -> pd.DataFrame:
+    """reference/installation_types: the staging servers whose hostname the rule of
+    data-contract §6 cannot recognise (`gitlab-preview...`), as an analyst would list them."""
+    frame = inst.frame
+    hidden = (frame["kind"] == "paid_staging") & frame["hostname"].str.startswith("gitlab-preview.") & (frame["n_pings"] > 0)
+    rows = frame[hidden]
+    return pd.DataFrame({"uuid": rows["uuid"].to_numpy(dtype=object), "hostname": rows["hostname"].to_numpy(dtype=object),
+                         "installation_type": "Non-Production"})

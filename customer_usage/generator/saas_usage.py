@@ -1,6 +1,7 @@
 """GitLab.com namespace-level usage (`namespace_ping_metrics`): one value per
 ultimate-parent namespace, Service Ping key path and ping date, while the
-namespace is paid or on a trial. Usually one ping date a month, sometimes two
+namespace is paid or on a trial, and for every third free group from its
+creation on (free usage, data-contract §6: the free-user mart). Usually one ping date a month, sometimes two
 (the mart takes the latest in the month).
 """
 
@@ -27,12 +28,14 @@ def _group_cumsum(values: np.ndarray, group: np.ndarray) -> np.ndarray:
 
 
 def metric_chunks(seed: int, tops: pd.DataFrame, as_of: dt.date, chunk_namespaces: int = 2000) -> Iterator[dict]:
-    sel = tops[((tops["kind"] == "paid") | (tops["kind"] == "trial"))].reset_index(drop=True)
+    free_with_usage = (tops["kind"] == "free") & (tops["top"] % 3 == 0)
+    sel = tops[((tops["kind"] == "paid") | (tops["kind"] == "trial") | free_with_usage)].reset_index(drop=True)
     last = np.datetime64(as_of, "D") - np.timedelta64(1, "D")
     start = np.where(sel["kind"] == "trial", sel["trial_start"].to_numpy(dtype="datetime64[D]"), sel["start"].to_numpy(dtype="datetime64[D]"))
     cancel = sel["cancel"].to_numpy(dtype="datetime64[D]")
     end = np.where(np.isnat(cancel), last, cancel - np.timedelta64(1, "D"))
-    users_base = np.maximum(np.where(sel["kind"] == "trial", 5, np.maximum(sel["seats_in_use"], sel["seats"] * 0.7)), 1)
+    users_base = np.maximum(np.where(sel["kind"] == "trial", 5, np.where(sel["kind"] == "free", 3,
+                                     np.maximum(sel["seats_in_use"], sel["seats"] * 0.7))), 1)
     for c, lo in enumerate(range(0, len(sel), chunk_namespaces)):
         hi = min(lo + chunk_namespaces, len(sel))
         rng = np.random.default_rng([seed, 11, c])

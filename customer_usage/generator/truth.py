@@ -213,6 +213,11 @@ def installations(frame: pd.DataFrame, first_last: pd.DataFrame, world: dict) ->
         "first_ping_at": first_last["first"].to_numpy(),
         "last_ping_at": first_last["last"].to_numpy(),
         "n_pings": frame["n_pings"].to_numpy(np.int64),
+        # data-contract §6: staging servers and clones of a production instance are Non-Production;
+        # the paid production instance is the one that should be primary for its subscription
+        "kind": frame["kind"].to_numpy(),
+        "true_installation_type": np.where(frame["kind"].isin(["paid_staging", "clone"]), "Non-Production", "Production"),
+        "is_true_primary": (frame["kind"] == "paid").to_numpy(),
     })
     return out[out["n_pings"] > 0].reset_index(drop=True)
 

@@ -15,7 +15,8 @@ import yaml
 
 CONTRACT_PATH = Path(__file__).with_name("contract.yml")
 LOGICAL_TYPES = ("string", "integer", "float", "boolean", "date", "timestamp", "json")
-SYSTEMS = ("gitlab_dotcom", "customers_db", "license_db", "zuora", "version_db", "sfdc")
+# `reference`: optional analyst-maintained tables (data-contract §6), e.g. installation types.
+SYSTEMS = ("gitlab_dotcom", "customers_db", "license_db", "zuora", "version_db", "sfdc", "reference")
 
 
 @dataclass(frozen=True)

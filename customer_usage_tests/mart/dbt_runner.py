@@ -23,7 +23,12 @@ from customer_usage_tests.model.rawload import load_raw
 
 MART = "marts.mart_product_usage_paid_user_metrics_monthly"
 MONTHLY_MODELS = ("int_ping_metrics", "fct_ping", "fct_ping_metric", "int_ping_latest", "int_namespace_metrics",
-                  "mart_product_usage_paid_user_metrics_monthly")
+                  "mart_product_usage_paid_user_metrics_monthly", "rpt_product_usage_health_score",
+                  "rpt_product_usage_health_score_account", "rpt_ping_metric_totals_w_estimates_monthly",
+                  "mart_product_usage_free_user_metrics_monthly")
+# the monthly models downstream of the mart (data-contract §6); `+` of each builds what they need
+HEALTH_MODELS = ("rpt_product_usage_health_score_account", "rpt_ping_metric_totals_w_estimates_monthly",
+                 "mart_product_usage_free_user_metrics_monthly")
 MONTHLY_TABLES = {
     "int_ping_metrics": "intermediate.int_ping_metrics",
     "fct_ping": "marts.fct_ping",
@@ -31,6 +36,10 @@ MONTHLY_TABLES = {
     "int_ping_latest": "intermediate.int_ping_latest",
     "int_namespace_metrics": "intermediate.int_namespace_metrics",
     "mart": MART,
+    "health_score": "marts.rpt_product_usage_health_score",
+    "health_score_account": "marts.rpt_product_usage_health_score_account",
+    "estimates": "marts.rpt_ping_metric_totals_w_estimates_monthly",
+    "free_mart": "marts.mart_product_usage_free_user_metrics_monthly",
 }
 
 
@@ -66,7 +75,8 @@ class Warehouse:
             raise AssertionError(f"dbt {' '.join(args)} failed: {result.exception or ''} {failures}")
 
     def build_mart(self, *extra: str) -> "Warehouse":
-        self.dbt("run", "--select", "+mart_product_usage_paid_user_metrics_monthly", "+fct_ping_metric", *extra)
+        self.dbt("run", "--select", "+mart_product_usage_paid_user_metrics_monthly", "+fct_ping_metric",
+                 *(f"+{model}" for model in HEALTH_MODELS), *extra)
         return self
 
     def execute(self, sql: str) -> None:

@@ -13,7 +13,7 @@ from customer_usage.dbt.project import dbt_env, dbt_executable
 from customer_usage.settings import DBT_PROJECT_DIR, Settings
 from customer_usage_tests.helpers import environment, materialize
 from customer_usage_tests.mart import landing_data as data
-from customer_usage_tests.mart.dbt_runner import MONTHLY_MODELS, Warehouse
+from customer_usage_tests.mart.dbt_runner import HEALTH_MODELS, MONTHLY_MODELS, Warehouse
 
 MONTHLY_KEYS = [
     dg.AssetKey(["intermediate" if name.startswith("int_") else "marts", name]) for name in MONTHLY_MODELS
@@ -46,7 +46,7 @@ def test_one_partition_through_dagster_builds_that_month_only(tmp_path):
     settings = Settings.from_env(warehouse.env)
     subprocess.run(
         [dbt_executable(), "run", "--quiet", "--select", "+mart_product_usage_paid_user_metrics_monthly",
-         "+fct_ping_metric", "--exclude", "tag:monthly", "--project-dir", str(DBT_PROJECT_DIR),
+         "+fct_ping_metric", *(f"+{m}" for m in HEALTH_MODELS), "--exclude", "tag:monthly", "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(tmp_path / "dbt_target")],
         env={**dbt_env(settings), "CUSTOMER_USAGE_AS_OF": data.AS_OF}, check=True, cwd=DBT_PROJECT_DIR,
     )

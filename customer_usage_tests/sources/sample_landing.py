@@ -104,6 +104,9 @@ def sample_tables() -> dict[str, pd.DataFrame]:
             (3, "SUB3", "S-3", "gitlab.gamma.test", "uuid-3", "2024-03-01", 4, 5, 5, TS)])
     t["customers_db/trial_histories"] = _frame(
         "gl_namespace_id,start_date,expired_on,created_at", [(5, "2024-02-01", "2024-03-01", TS)])
+    # analysts' overrides of the hostname rule (data-contract §6); no hostname = every hostname of the uuid
+    t["reference/installation_types"] = _frame("uuid,hostname,installation_type", [
+        ("uuid-3", "gitlab.gamma.test", "Non-Production"), ("uuid-4", None, "Production")])
     t["license_db/licenses"] = _frame(
         "id,company,email,users_count,plan_code,starts_at,expires_at,trial,zuora_subscription_id,"
         "zuora_subscription_name,license_md5,created_at,updated_at", [

@@ -154,6 +154,23 @@ def test_missing_file_of_an_optional_table_loads_empty_with_a_warning(tmp_path):
     assert "no landing file for customers_db.trial_histories" in loaded.result.warnings[0]
 
 
+def test_absent_reference_installation_types_loads_an_empty_table(tmp_path):
+    """data-contract §6: the override file is optional; without it the hostname rule alone applies."""
+    (tmp_path / "landing").mkdir()
+    loaded = load(tmp_path, "reference", "installation_types")
+    assert loaded.result.rows_read == 0 and len(loaded.raw) == 0
+    assert list(loaded.raw.columns[:3]) == ["uuid", "hostname", "installation_type"]
+    assert "no landing file for reference.installation_types" in loaded.result.warnings[0]
+
+
+def test_unknown_installation_type_in_the_reference_file_is_quarantined(tmp_path):
+    write(tmp_path, "reference", "installation_types",
+          "uuid,hostname,installation_type\nu1,gitlab.example.com,Non-Production\nu2,,staging\n")
+    loaded = load(tmp_path, "reference", "installation_types")
+    assert list(loaded.raw["uuid"]) == ["u1"]
+    assert "installation_type" in loaded.quarantine["_rejection_reason"].iloc[0]
+
+
 # --- row-level problems: quarantined with a reason, the rest loads -----------------------------
 
 def test_extra_column_is_kept(tmp_path):

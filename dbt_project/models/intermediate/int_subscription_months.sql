@@ -4,7 +4,8 @@
 -- counts (latest Active/Cancelled), the Zuora seats in effect that month, and for
 -- GitLab.com the namespace: the subscription's namespace_id, else the namespace of
 -- a `Paid All Matching` order, rolled up to its ultimate parent (NULL when neither
--- is an existing namespace). Small (Zuora-sized), so rebuilt whole on every run.
+-- is an existing namespace). `arr` = 12 x the MRR of the same in-effect Recurring
+-- charges (data-contract §6 "ARR"; 0 when none is in effect). Small (Zuora-sized), so rebuilt whole on every run.
 with lineages as (
     select *
     from {{ ref('int_subscription_lineage') }}
@@ -36,6 +37,7 @@ recurring_charges as (
     select
         rate_plan.subscription_id,
         charge.quantity,
+        charge.mrr,
         cast(charge.effective_start_month as date) as effective_start_month,
         cast(charge.effective_end_month as date) as effective_end_month
     from {{ ref('stg_zuora__rate_plan_charge') }} as charge
@@ -48,7 +50,8 @@ seats as (
     select
         lineage_months.dim_subscription_id_original,
         lineage_months.snapshot_month,
-        cast(round(sum(recurring_charges.quantity), 0) as {{ dbt.type_bigint() }}) as zuora_licensed_seats
+        cast(round(sum(recurring_charges.quantity), 0) as {{ dbt.type_bigint() }}) as zuora_licensed_seats,
+        12 * sum(coalesce(recurring_charges.mrr, 0)) as arr
     from lineage_months
     inner join recurring_charges
         on recurring_charges.subscription_id = lineage_months.dim_subscription_id
@@ -111,6 +114,7 @@ select
     billing_accounts.dim_crm_account_id,
     lineage_namespace.dim_namespace_id,
     seats.zuora_licensed_seats,
+    cast(coalesce(seats.arr, 0) as {{ dbt.type_float() }}) as arr,
     lineage_months.snapshot_month = as_of.as_of_month as is_as_of_month
 from lineage_months
 cross join as_of

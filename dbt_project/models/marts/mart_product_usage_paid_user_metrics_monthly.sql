@@ -8,6 +8,12 @@
 --     month's latest ping_date per metric; seats only in the AS_OF month.
 --   * Wave-1 seat columns by docs/data-contract.md §5; wave-2 columns generated from the
 --     metric catalog (models/metric_catalog.yml), `-1` and absent -> NULL.
+--   * Seat Link (data-contract §6): the lineage-month's latest seat link on every
+--     Self-Managed row (has_seat_link_in_month never NULL there; NULL for
+--     GitLab.com, which has no Seat Link).
+--   * installation_type from dim_installation; is_primary_installation marks one
+--     row per lineage x month by the ordering rule of §6 (month-local, so it is
+--     right within any partition window).
 -- Monthly partitioned by snapshot_month; is_latest_data is kept right across
 -- partition runs by the post_hook.
 {{ config(post_hook="{{ refresh_is_latest_data() }}", **monthly_partition_config('snapshot_month')) }}
@@ -35,6 +41,19 @@ namespace_metrics as (
     select *
     from {{ ref('int_namespace_metrics') }}
     where {{ in_partition_window('snapshot_month') }}
+),
+
+seat_links as (
+    select *
+    from {{ ref('int_seat_link_monthly') }}
+    where {{ in_partition_window('snapshot_month') }}
+),
+
+installations as (
+    select
+        dim_installation_id,
+        installation_type
+    from {{ ref('dim_installation') }}
 ),
 
 namespace_seats as (
@@ -67,11 +86,22 @@ self_managed as (
         installation_pings.historical_max_users as max_historical_user_count
         {%- for metric in metrics %},
         installation_pings.{{ metric.column }}
-        {%- endfor %}
+        {%- endfor %},
+        seat_links.seat_link_report_date,
+        seat_links.seat_link_active_user_count,
+        seat_links.seat_link_license_user_count,
+        seat_links.seat_link_max_historical_user_count,
+        seat_links.seat_link_report_date is not null as has_seat_link_in_month,
+        installations.installation_type
     from subscription_months
     left join installation_pings
         on installation_pings.dim_subscription_id_original = subscription_months.dim_subscription_id_original
         and installation_pings.ping_month = subscription_months.snapshot_month
+    left join seat_links
+        on seat_links.dim_subscription_id_original = subscription_months.dim_subscription_id_original
+        and seat_links.snapshot_month = subscription_months.snapshot_month
+    left join installations
+        on installations.dim_installation_id = installation_pings.dim_installation_id
     where subscription_months.deployment_type is distinct from 'GitLab.com'
 ),
 
@@ -98,7 +128,13 @@ gitlab_com as (
         case when subscription_months.is_as_of_month then namespace_seats.max_seats_used end as max_historical_user_count
         {%- for metric in metrics %},
         namespace_metrics.{{ metric.column }}
-        {%- endfor %}
+        {%- endfor %},
+        cast(null as date) as seat_link_report_date,
+        cast(null as {{ dbt.type_bigint() }}) as seat_link_active_user_count,
+        cast(null as {{ dbt.type_bigint() }}) as seat_link_license_user_count,
+        cast(null as {{ dbt.type_bigint() }}) as seat_link_max_historical_user_count,
+        cast(null as {{ dbt.type_boolean() }}) as has_seat_link_in_month,
+        cast(null as {{ dbt.type_string() }}) as installation_type
     from subscription_months
     left join namespace_metrics
         on namespace_metrics.dim_namespace_id = subscription_months.dim_namespace_id
@@ -116,6 +152,18 @@ unioned as (
 
 keyed as (
     select
+        row_number() over (
+            partition by dim_subscription_id_original, snapshot_month
+            order by
+                case
+                    when installation_type = 'Production' then 0
+                    when dim_installation_id is null then 1
+                    else 2
+                end,
+                billable_user_count desc nulls last,
+                ping_created_at desc nulls last,
+                dim_installation_id asc nulls last
+        ) = 1 as is_primary_installation,
         {{ hash_key(['snapshot_month', 'dim_subscription_id_original', 'dim_namespace_id', 'uuid', 'hostname']) }}
             as primary_key,
         {{ hash_key(['dim_subscription_id_original', 'dim_namespace_id', 'uuid', 'hostname']) }}
@@ -161,5 +209,14 @@ select
             over (partition by usage_series_id),
         false
     ) as is_latest_data,
-    usage_series_id
+    usage_series_id,
+    -- Seat Link (data-contract §6)
+    seat_link_report_date,
+    seat_link_active_user_count,
+    seat_link_license_user_count,
+    seat_link_max_historical_user_count,
+    has_seat_link_in_month,
+    -- installations (data-contract §6)
+    installation_type,
+    is_primary_installation
 from keyed
