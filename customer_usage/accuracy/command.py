@@ -17,7 +17,8 @@ def add_parser(subparsers) -> None:
         "`customer-usage generate`. When --warehouse does not exist it is built from --landing first.",
     )
     p.add_argument("--landing", type=Path, help="the landing folder the warehouse was (or is to be) built from")
-    p.add_argument("--truth", type=Path, help="ground-truth folder (default: LANDING/../ground_truth)")
+    p.add_argument("--truth", type=Path, help="ground-truth folder (default: LANDING/.ground_truth, "
+                   "where `customer-usage generate` writes it)")
     p.add_argument("--warehouse", type=Path, required=True, help="the DuckDB warehouse file to score")
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
     p.set_defaults(func=run)
@@ -27,8 +28,8 @@ def run(args) -> int:
     from customer_usage.accuracy.scoring import format_scores, score
 
     if args.truth is None and args.landing is None:
-        raise ValueError("give --truth (or --landing, whose sibling ground_truth folder is used)")
-    truth = args.truth or args.landing.parent / "ground_truth"
+        raise ValueError("give --truth (or --landing, whose .ground_truth folder is used)")
+    truth = args.truth or args.landing / ".ground_truth"
     if not args.warehouse.exists():
         if args.landing is None:
             raise ValueError(f"warehouse {args.warehouse} does not exist: give --landing to build it")
@@ -39,5 +40,13 @@ def run(args) -> int:
     if args.json:
         print(json.dumps([asdict(s) for s in scores], indent=2))
     else:
+        import duckdb
+
+        from customer_usage.accuracy.installation import format_installation_accuracy, installation_accuracy
+
         print(format_scores(scores))
+        if (truth / "installations.parquet").exists():
+            with duckdb.connect(str(args.warehouse), read_only=True) as con:
+                print()
+                print(format_installation_accuracy(installation_accuracy(con, truth)))
     return 0

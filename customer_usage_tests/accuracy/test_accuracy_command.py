@@ -81,3 +81,23 @@ def test_missing_truth_folder_is_a_clear_error(tmp_path, demo_build, capsys):
     code = main(["accuracy", "--truth", str(tmp_path / "nowhere"), "--warehouse", str(warehouse)])
     assert code == 2
     assert "nowhere" in capsys.readouterr().err
+
+
+def test_installation_accuracy_is_printed_and_bounded(demo_build):
+    """The primary installation (data-contract §6) is scored against the truth: every
+    installation type is right, and the primary choice finds most true primaries."""
+    from customer_usage.accuracy.installation import installation_accuracy
+
+    landing, truth, warehouse = demo_build
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["accuracy", "--landing", str(landing), "--truth", str(truth),
+                     "--warehouse", str(warehouse)]) == 0
+    assert "primary installation" in out.getvalue()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        result = installation_accuracy(con, truth)
+    assert result.installations > 0 and result.non_production_true > 0
+    assert result.installation_type_accuracy == 1.0
+    assert result.non_production_found == result.non_production_true
+    assert 0 < result.primary_correct <= min(result.primary_lineage_months, result.true_primary_lineage_months)
+    assert result.primary_recall > 0.5

@@ -145,7 +145,8 @@ def test_integration_health_shows_coverage(dashboard, page):
     header = coverage[0]
     row = next(r for r in coverage[1:] if r[header.index("measure")] == "paid_namespaces_with_order")
     assert row[header.index("numerator")] == "1" and row[header.index("denominator")] == "2"
-    assert "appears once marts.rpt_integration_roadmap is built" in page.inner_text("body")
+    body = page.inner_text("body")
+    assert "Fixes ranked by ARR at stake" in body and "appears once" not in body
 
 
 def test_an_unknown_account_is_said_plainly(dashboard, page):

@@ -10,7 +10,7 @@ from customer_usage.dashboard import queries
 from customer_usage.dashboard.reader import Reader, WarehouseMissing
 from customer_usage.settings import Settings
 from customer_usage_tests.analysis_data import ACME, GLOBEX
-from customer_usage_tests.dashboard.optional_reports import with_optional_reports
+from customer_usage_tests.dashboard.optional_reports import with_optional_reports, without_optional_reports
 from customer_usage_tests.helpers import environment
 
 OPTIONAL = {queries.HEALTH, queries.DEFECTS, queries.ESTIMATES, queries.COVERAGE_MONTHLY, queries.ROADMAP}
@@ -19,6 +19,11 @@ OPTIONAL = {queries.HEALTH, queries.DEFECTS, queries.ESTIMATES, queries.COVERAGE
 @pytest.fixture(scope="module")
 def reader(analysis_warehouse) -> Reader:
     return Reader(Settings.from_env(analysis_warehouse))
+
+
+@pytest.fixture(scope="module")
+def bare_env(analysis_warehouse, tmp_path_factory) -> dict[str, str]:
+    return without_optional_reports(analysis_warehouse, tmp_path_factory.mktemp("bare"))
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +95,12 @@ def test_usage_trend_by_deployment_and_tier(reader):
     assert october.loc[("Self-Managed", "Premium"), ["subscriptions", "subscriptions_reporting"]].tolist() == [3, 1]
 
 
-def test_optional_reports_are_absent_today(reader):
-    assert not OPTIONAL & reader.tables()
+def test_optional_reports_are_built_by_the_model(reader):
+    assert OPTIONAL <= reader.tables()
+
+
+def test_a_warehouse_without_the_optional_reports(bare_env):
+    assert not OPTIONAL & Reader(Settings.from_env(bare_env)).tables()
 
 
 def test_optional_reports_when_they_exist(full):
@@ -141,7 +150,7 @@ def test_customer_360_draws_health_and_defects_when_they_exist(full_env):
     assert not [c for c in app.caption if "appear here once" in c.value]
 
 
-def test_customer_360_says_which_reports_are_missing(analysis_warehouse):
-    app = _app(analysis_warehouse, ACME)
+def test_customer_360_says_which_reports_are_missing(bare_env):
+    app = _app(bare_env, ACME)
     captions = " ".join(c.value for c in app.caption)
     assert f"once marts.{queries.HEALTH} is built" in captions and f"once marts.{queries.DEFECTS} is built" in captions

@@ -51,7 +51,7 @@ def test_sync_models_follow_the_mart(warehouse):
 
     # recompute the Salesforce row of each account from the mart, independently of the SQL
     # (docs/data-contract.md "Exports": lineages in effect in the AS_OF month, each from
-    # its last month with data, seats from the AS_OF month)
+    # its last month with data, seats from the AS_OF month; sums of primary installations)
     as_of_month = mart.snapshot_month.max()
     for account, rows in mart[mart.dim_crm_account_id.notna()].groupby("dim_crm_account_id"):
         in_effect = rows[rows.snapshot_month == as_of_month]
@@ -59,7 +59,7 @@ def test_sync_models_follow_the_mart(warehouse):
         lineages = mart[mart.dim_subscription_id_original.isin(set(in_effect.dim_subscription_id_original))]
         with_data = lineages[lineages.is_data_in_subscription_month]
         last = with_data.groupby("dim_subscription_id_original").snapshot_month.transform("max")
-        counted = with_data[with_data.snapshot_month == last]
+        counted = with_data[(with_data.snapshot_month == last) & with_data.is_primary_installation]
         got = sf.set_index("dim_crm_account_id").loc[account]
         assert got.licensed_seats == seats
         assert got.subscription_count == in_effect.dim_subscription_id_original.nunique()

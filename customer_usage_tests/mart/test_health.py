@@ -169,3 +169,36 @@ def test_bands_table_comes_from_the_bands_file(warehouse):
     assert set(bands.measure) == {m["name"] for m in config["measures"]} | {"overall"}
     ci_yellow = one(bands, measure="ci", color="Yellow")
     assert (ci_yellow.bound_type, ci_yellow.bound) == ("at_most", 0.33)
+
+
+@pytest.fixture(scope="module")
+def sync(warehouse) -> dict[str, pd.DataFrame]:
+    warehouse.dbt("run", "--select", "+dim_crm_account", "+int_subscription_arr", "sync_sfdc_account_usage",
+                  "sync_gainsight_subscription_usage")
+    return {name: warehouse.query(f"select * from exports.{name}")
+            for name in ("sync_sfdc_account_usage", "sync_gainsight_subscription_usage")}
+
+
+def test_sync_model_does_not_double_a_staging_server(sync, mart):
+    """data-contract §8: the account's usage sums primary installations only, so the
+    staging (50 billable) and ci (80) servers of O_PS do not add to production's 10."""
+    october = mart[(mart.dim_subscription_id_original == "O_PS") & (mart.month == "2026-10")]
+    account = october.dim_crm_account_id.iloc[0]
+    lineages = mart[(mart.dim_crm_account_id == account) & (mart.month == "2026-10")]
+    assert set(lineages.dim_subscription_id_original) == {"O_PS"}, "the account holds only this lineage"
+    row = one(sync["sync_sfdc_account_usage"], dim_crm_account_id=account)
+    assert row.billable_user_count == 10
+    assert row.installation_count == 1
+
+
+def test_health_goes_out_through_both_exports(sync, health):
+    """Health colours reach Salesforce (per account) and Gainsight (per primary row)."""
+    gainsight = sync["sync_gainsight_subscription_usage"]
+    scored = gainsight.merge(health[["primary_key", "overall_color"]], on="primary_key", suffixes=("", "_health"))
+    assert len(scored) == len(health) > 0
+    assert (scored.overall_color.fillna("-") == scored.overall_color_health.fillna("-")).all()
+    assert gainsight[~gainsight.is_primary_installation.fillna(False)].overall_color.isna().all()
+    sfdc = sync["sync_sfdc_account_usage"]
+    colored = sfdc[sfdc.health_color.notna()]
+    assert len(colored) > 0 and set(colored.health_color) <= {"Red", "Yellow", "Green"}
+    assert set(sfdc.columns) >= {"health_score", "license_utilization_color", "ci_color"}

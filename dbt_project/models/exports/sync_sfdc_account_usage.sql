@@ -13,6 +13,14 @@
 {#- The metrics sent to Salesforce: the catalog's metrics whose `exports` name
     salesforce_account_usage (dbt_project/models/metric_catalog.yml). -#}
 {%- set key_metrics = metric_catalog(source='service_ping', export='salesforce_account_usage') | map(attribute='column') | list %}
+{#- Health (docs/data-contract.md §6): the account's ARR-weighted scores over its
+    lineages' health rows in their last_data_month (not the AS_OF month, so a
+    colour is not blanked while a month has not reported), coloured by the
+    overall bands of models/health_score_bands.yml. -#}
+{%- set bands = health_score_bands() %}
+{%- set health_scores = [] %}
+{%- for measure in bands.measures %}{% do health_scores.append(measure.name ~ '_score') %}{% endfor %}
+{%- do health_scores.append('overall_score') %}
 
 with accounts as (
     select dim_crm_account_id
@@ -66,9 +74,8 @@ last_data as (
 
 -- The rows whose usage is summed: each lineage's rows with data in its
 -- last_data_month, attributed to the lineage's AS_OF account.
--- Primary installations (docs/data-contract.md §6/§8): once the mart carries
--- is_primary_installation, add `and usage.is_primary_installation` to this
--- WHERE (the one place), so a staging server does not double an account's usage.
+-- Primary installations only (docs/data-contract.md §6/§8): one row per lineage
+-- and month, so a staging server does not double an account's usage.
 counted_rows as (
     select
         lineages_in_effect.dim_crm_account_id as account_id,
@@ -81,6 +88,37 @@ counted_rows as (
     inner join lineages_in_effect
         on lineages_in_effect.dim_subscription_id_original = usage.dim_subscription_id_original
     where usage.is_data_in_subscription_month
+        and usage.is_primary_installation
+),
+
+health_rows as (
+    select
+        lineages_in_effect.dim_crm_account_id,
+        coalesce(lineage_arr.arr, 0) as arr,
+        health.*
+    from {{ ref('rpt_product_usage_health_score') }} as health
+    inner join last_data
+        on last_data.dim_subscription_id_original = health.dim_subscription_id_original
+        and last_data.last_data_month = health.snapshot_month
+    inner join lineages_in_effect
+        on lineages_in_effect.dim_subscription_id_original = health.dim_subscription_id_original
+    left join lineage_arr
+        on lineage_arr.dim_subscription_id_original = health.dim_subscription_id_original
+),
+
+health as (
+    select
+        dim_crm_account_id
+        {%- for score in health_scores %},
+        case
+            when sum(case when {{ score }} is not null then arr else 0 end) > 0
+                then sum(case when {{ score }} is not null then {{ score }} * arr end)
+                    / sum(case when {{ score }} is not null then arr else 0 end)
+            else avg(cast({{ score }} as {{ type_double() }}))
+        end as {{ score }}
+        {%- endfor %}
+    from health_rows
+    group by 1
 ),
 
 seats as (
@@ -133,7 +171,11 @@ select
     usage_totals.namespace_count,
     usage_totals.last_ping_date,
     {%- for metric in key_metrics %}
-    usage_totals.{{ metric }}{{ ',' if not loop.last }}
+    usage_totals.{{ metric }},
+    {%- endfor %}
+    cast(health.overall_score as {{ type_double() }}) as health_score
+    {%- for score in health_scores %},
+    {{ health_band_color(bands.overall.bands, 'health.' ~ score) }} as {{ 'health' if score == 'overall_score' else score[:-6] }}_color
     {%- endfor %}
 from accounts
 cross join as_of
@@ -141,3 +183,5 @@ left join seats
     on seats.dim_crm_account_id = accounts.dim_crm_account_id
 left join usage_totals
     on usage_totals.dim_crm_account_id = accounts.dim_crm_account_id
+left join health
+    on health.dim_crm_account_id = accounts.dim_crm_account_id

@@ -16,8 +16,10 @@ server reports) lowers precision, never recall: the rule can only choose among t
 installations that report. Installation type is scored per installation of
 dim_installation (share whose type equals the truth).
 
-Kept apart from accuracy.py (which becomes a CLI); it exposes one function,
-`installation_accuracy(connection, truth_dir)`, for that CLI to call.
+Kept apart from the mapping registry (`mappings.py`): the §6 rule is meant to
+disagree with the truth where a DR copy outnumbers the production server, so its
+precision is a finding, not a bug. `customer-usage accuracy` prints it after the
+mappings.
 """
 
 from __future__ import annotations
@@ -47,6 +49,21 @@ class InstallationAccuracy:
 
 def _ratio(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
+
+
+def format_installation_accuracy(result: InstallationAccuracy) -> str:
+    def pct(value):
+        return "n/a" if value is None else f"{value:.2%}"
+
+    return "\n".join([
+        "Installations (data-contract §6):",
+        f"  primary installation   precision {pct(result.primary_precision)} "
+        f"({result.primary_correct:,}/{result.primary_lineage_months:,} lineage-months), "
+        f"recall {pct(result.primary_recall)} ({result.primary_correct:,}/{result.true_primary_lineage_months:,})",
+        f"  installation type      accuracy {pct(result.installation_type_accuracy)} "
+        f"({result.installation_type_correct:,}/{result.installations:,}; Non-Production found "
+        f"{result.non_production_found:,}/{result.non_production_true:,})",
+    ])
 
 
 def installation_accuracy(connection, truth_dir: str | Path) -> InstallationAccuracy:
