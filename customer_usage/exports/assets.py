@@ -25,7 +25,13 @@ from customer_usage.exports.mapping import ExportMapping, MappingError, load_map
 from customer_usage.exports.outbox import OutboxDestination
 from customer_usage.exports.salesforce import SalesforceResource
 from customer_usage.exports.sync import ExportPolicy, ExportResult, ExportSpec, run_export
-from customer_usage.exports.trust import check_results, check_specs, definition_metadata, parked_rows
+from customer_usage.exports.trust import (
+    check_results,
+    check_specs,
+    definition_metadata,
+    held_check_results,
+    parked_rows,
+)
 from customer_usage.warehouse import WAREHOUSE_POOL, WarehouseResource
 
 MART_KEY = dg.AssetKey(["marts", "mart_product_usage_paid_user_metrics_monthly"])
@@ -120,8 +126,10 @@ def build_export_assets(
         extra: dict = {}
         with warehouse.connect() as wh:
             held = _held(context, wh, EXPORT_KEYS[0], SALESFORCE.name, thresholds)
+            parked = parked_rows(wh, SALESFORCE.name, policy.park_after_failures) if held is not None else {}
         if held is not None:  # yielded after the connection is closed
             yield held
+            yield from held_check_results(EXPORT_KEYS[0], parked, policy, "export held back by a coverage check")
             return
         with warehouse.connect() as wh:
             if salesforce.configured:
@@ -162,8 +170,10 @@ def build_export_assets(
     ):
         with warehouse.connect() as wh:
             held = _held(context, wh, EXPORT_KEYS[1], GAINSIGHT.name, thresholds)
+            parked = parked_rows(wh, GAINSIGHT.name, policy.park_after_failures) if held is not None else {}
         if held is not None:  # yielded after the connection is closed
             yield held
+            yield from held_check_results(EXPORT_KEYS[1], parked, policy, "export held back by a coverage check")
             return
         with warehouse.connect() as wh:
             if gainsight.configured:

@@ -71,6 +71,24 @@ def parked_rows(warehouse: Warehouse, export: str, park_after: int) -> dict[str,
     return {str(k): str(e) for k, e in rows}
 
 
+def held_check_results(asset_key: dg.AssetKey, parked: dict[str, str], policy: ExportPolicy,
+                       reason: str) -> list[dg.AssetCheckResult]:
+    """The checks of an export that was held back (nothing sent): parked rows still count,
+    the failure rate has no attempt to measure."""
+    return [
+        dg.AssetCheckResult(
+            asset_key=asset_key, check_name=PARKED_CHECK, passed=not parked, severity=dg.AssetCheckSeverity.ERROR,
+            description=(f"{len(parked)} row(s) parked" if parked else "no parked rows") + f"; {reason}",
+            metadata={"parked_rows": len(parked),
+                      "parked_keys_and_errors": dg.MetadataValue.json(dict(list(parked.items())[:SAMPLE]))},
+        ),
+        dg.AssetCheckResult(
+            asset_key=asset_key, check_name=FAILURE_RATE_CHECK, passed=True, severity=dg.AssetCheckSeverity.ERROR,
+            description=f"nothing attempted: {reason}", metadata={"failure_rate": 0.0, "failed": 0},
+        ),
+    ]
+
+
 def check_results(asset_key: dg.AssetKey, result: ExportResult, parked: dict[str, str],
                   policy: ExportPolicy) -> list[dg.AssetCheckResult]:
     sample = dict(list(parked.items())[:SAMPLE])

@@ -84,8 +84,8 @@ def test_missing_truth_folder_is_a_clear_error(tmp_path, demo_build, capsys):
 
 
 def test_installation_accuracy_is_printed_and_bounded(demo_build):
-    """The primary installation (data-contract §6) is scored against the truth: every
-    installation type is right, and the primary choice finds most true primaries."""
+    """Installations (data-contract §6) are scored against the truth: every installation
+    type is right, and every Non-Production server is found."""
     from customer_usage.accuracy.installation import installation_accuracy
 
     landing, truth, warehouse = demo_build
@@ -99,5 +99,5 @@ def test_installation_accuracy_is_printed_and_bounded(demo_build):
     assert result.installations > 0 and result.non_production_true > 0
     assert result.installation_type_accuracy == 1.0
     assert result.non_production_found == result.non_production_true
-    assert 0 < result.primary_correct <= min(result.primary_lineage_months, result.true_primary_lineage_months)
-    assert result.primary_recall > 0.5
+    # this build stops before the monthly mart, so the primary choice is not scored (n/a), never guessed
+    assert result.primary_precision is None and "primary installation   precision n/a" in out.getvalue()

@@ -297,6 +297,6 @@ select
     measure,
     cast(numerator as {{ dbt.type_bigint() }}) as numerator,
     cast(denominator as {{ dbt.type_bigint() }}) as denominator,
-    cast(numerator as {{ dbt.type_float() }}) / nullif(denominator, 0) as coverage,
+    cast(numerator as {{ type_double() }}) / nullif(denominator, 0) as coverage,
     sort_order
 from monthly
