@@ -30,7 +30,7 @@ from customer_usage.sources.landing import (
     read_csv_header,
 )
 from customer_usage.sources.rules import SQL_TYPES, SourceColumn, TableRules, lit, q
-from customer_usage.warehouse import DuckDBWarehouse, Warehouse
+from customer_usage.warehouse import DuckDBWarehouse, Warehouse, connect_duckdb
 
 QUARANTINE_SCHEMA = "quarantine"
 SAMPLE_ROWS = 5
@@ -284,7 +284,7 @@ def load_via_dataframes(wh: Warehouse, spec: TableSpec, landing_dir: Path,
     landing = _locate(spec, landing_dir)
     result = LoadResult(spec.system, spec.table, str(landing.path) if landing else None,
                         landing.format if landing else None)
-    with duckdb.connect() as con:
+    with connect_duckdb() as con:
         good, bad = _classify_into(con, spec, landing, loaded_at, result)
         good_df = con.execute(good).fetchdf()
         bad_df = con.execute(bad).fetchdf()
