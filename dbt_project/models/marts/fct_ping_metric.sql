@@ -7,22 +7,23 @@
 -- for its column, e.g. 10^22) or `wrong_type` (e.g. a string where a count is
 -- expected); `timed_out` for -1; NULL for a good value.
 -- Join dim_metric on metric_name for the metric's meaning.
--- Built as one narrow select per catalog metric (union all): each reads only its
--- own column, so no ping x metric cross join evaluates an N-way CASE per row.
 -- Monthly partitioned by ping_month.
 {{ config(**monthly_partition_config('ping_month')) }}
 {%- set metrics = metric_catalog(source='service_ping') %}
 
 with ping_metrics as (
+    select *
+    from {{ ref('int_ping_metrics') }}
+    where {{ in_partition_window('ping_month') }}
+),
+
+pings as (
     select
-        ping_metrics.*,
-        pings.dim_installation_id,
-        pings.dim_subscription_id_original
-    from {{ ref('int_ping_metrics') }} as ping_metrics
-    left join {{ ref('fct_ping') }} as pings
-        on pings.dim_ping_id = ping_metrics.dim_ping_id
-        and {{ in_partition_window('pings.ping_month') }}
-    where {{ in_partition_window('ping_metrics.ping_month') }}
+        dim_ping_id,
+        dim_installation_id,
+        dim_subscription_id_original
+    from {{ ref('fct_ping') }}
+    where {{ in_partition_window('ping_month') }}
 ),
 
 catalog as (
@@ -32,47 +33,30 @@ catalog as (
 ),
 
 long_form as (
-    {%- for metric in metrics %}
-    {%- if not loop.first %}
-    union all
-    {%- endif %}
     select
-        dim_ping_id,
-        dim_installation_id,
-        dim_subscription_id_original,
-        ping_created_at,
-        ping_month,
-        '{{ metric.column }}' as metric_name,
-        cast(
-            {%- if metric.counts == 'setting' %} case when {{ metric.column }} then 1 when not {{ metric.column }} then 0 end
-            {%- else %} {{ metric.column }}{% endif %} as {{ type_double() }}) as reported_value,
+        ping_metrics.dim_ping_id,
+        ping_metrics.ping_created_at,
+        ping_metrics.ping_month,
+        catalog.metric_name,
+        case catalog.metric_name
+            {%- for metric in metrics %}
+            when '{{ metric.column }}' then cast(
+                {%- if metric.counts == 'setting' %} case when ping_metrics.{{ metric.column }} then 1 when not ping_metrics.{{ metric.column }} then 0 end
+                {%- else %} ping_metrics.{{ metric.column }}{% endif %} as {{ type_double() }})
+            {%- endfor %}
+        end as reported_value,
         case
-            when out_of_range_metrics like '%,{{ metric.column }},%' then 'out_of_range'
-            when wrong_type_metrics like '%,{{ metric.column }},%' then 'wrong_type'
+            when ping_metrics.out_of_range_metrics like '%,' || catalog.metric_name || ',%' then 'out_of_range'
+            when ping_metrics.wrong_type_metrics like '%,' || catalog.metric_name || ',%' then 'wrong_type'
         end as unreadable_issue
     from ping_metrics
-    where {{ metric.column }} is not null
-        or out_of_range_metrics like '%,{{ metric.column }},%'
-        or wrong_type_metrics like '%,{{ metric.column }},%'
-    {%- endfor %}
-    {%- if not metrics %}
-    select
-        cast(null as {{ dbt.type_string() }}) as dim_ping_id,
-        cast(null as {{ dbt.type_string() }}) as dim_installation_id,
-        cast(null as {{ dbt.type_string() }}) as dim_subscription_id_original,
-        cast(null as {{ dbt.type_timestamp() }}) as ping_created_at,
-        cast(null as date) as ping_month,
-        cast(null as {{ dbt.type_string() }}) as metric_name,
-        cast(null as {{ type_double() }}) as reported_value,
-        cast(null as {{ dbt.type_string() }}) as unreadable_issue
-    where 1 = 0
-    {%- endif %}
+    cross join catalog
 )
 
 select
     long_form.dim_ping_id,
-    long_form.dim_installation_id,
-    long_form.dim_subscription_id_original,
+    pings.dim_installation_id,
+    pings.dim_subscription_id_original,
     long_form.ping_created_at,
     long_form.ping_month,
     long_form.metric_name,
@@ -80,5 +64,6 @@ select
     coalesce(long_form.reported_value = -1, false) as is_timed_out,
     case when long_form.reported_value = -1 then 'timed_out' else long_form.unreadable_issue end as metric_value_issue
 from long_form
-inner join catalog
-    on catalog.metric_name = long_form.metric_name
+left join pings
+    on pings.dim_ping_id = long_form.dim_ping_id
+where long_form.reported_value is not null or long_form.unreadable_issue is not null
