@@ -38,13 +38,17 @@ from pathlib import Path
 
 import duckdb
 
+from benchmarks.memory import PeakSampler
 from customer_usage.dbt.project import dbt_env, dbt_executable, manifest_path
 from customer_usage.environment import environment
 from customer_usage.settings import DBT_PROJECT_DIR, Settings
+from customer_usage.warehouse import connect_duckdb
 
 BENCHMARK = "pipeline"
 DBT_SCHEMAS = ("staging", "intermediate", "marts", "exports")
-GOALS = {"dagster_dbt_vs_dbt_build": 1.1, "dagster_dbt_vs_raw_duckdb": 1.3}
+GOALS = {"dagster_dbt_vs_dbt_build": 1.1, "dagster_dbt_vs_raw_duckdb": 1.3, "pipeline_total_vs_dbt_build": 1.5,
+         "raw_duckdb_models_s": 30.0, "pipeline_peak_rss_mib": 3 * 1024}
+TOP_MODELS = 10
 GENERATE_TIMEOUT_S = 3600
 LANDING_ENV = "CUSTOMER_USAGE_BENCH_LANDING_DIR"
 
@@ -91,10 +95,12 @@ def landing_rows(landing: Path) -> int:
 # --- 1. the Dagster pipeline ------------------------------------------------------------------
 
 
-def _step_seconds(instance, run_id: str) -> tuple[dict[str, float], dict[str, float]]:
-    """Wall time of each step (STEP_START to success/failure) and, per dbt step, of the dbt
-    process itself (dagster-dbt's "Running dbt command" to "Finished dbt command" log lines)."""
+def _step_seconds(instance, run_id: str) -> tuple[dict[str, float], dict[str, float], dict]:
+    """Wall time of each step (STEP_START to success/failure), per dbt step of the dbt
+    process itself (dagster-dbt's "Running dbt command" to "Finished dbt command" log lines),
+    and each step's (start, end) timestamps."""
     starts, seconds, cli_started, cli_seconds = {}, {}, {}, {}
+    intervals = {}
     for entry in instance.all_logs(run_id):
         event = entry.dagster_event
         if event is None:
@@ -111,7 +117,8 @@ def _step_seconds(instance, run_id: str) -> tuple[dict[str, float], dict[str, fl
             starts[event.step_key] = entry.timestamp
         elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in starts:
             seconds[event.step_key] = entry.timestamp - starts[event.step_key]
-    return seconds, cli_seconds
+            intervals[event.step_key] = (starts[event.step_key], entry.timestamp)
+    return seconds, cli_seconds, intervals
 
 
 def _error_text(error, limit: int = 1500) -> str:
@@ -145,7 +152,7 @@ def run_pipeline(settings: Settings, env: dict[str, str]) -> dict[str, float]:
     from customer_usage.definitions import build_definitions
     from customer_usage.main_job import materialize_everything
 
-    with environment(env), dg.DagsterInstance.ephemeral() as instance:
+    with environment(env), dg.DagsterInstance.ephemeral() as instance, PeakSampler() as memory:
         started = time.perf_counter()
         result = materialize_everything(settings, instance)
         total = time.perf_counter() - started
@@ -153,7 +160,7 @@ def run_pipeline(settings: Settings, env: dict[str, str]) -> dict[str, float]:
             failures = [f"{e.step_key}: {_error_text(e.step_failure_data.error)}" for e in result.all_events
                         if e.is_step_failure]
             raise BenchmarkError("the Dagster run failed:\n" + "\n".join(failures))
-        steps, cli = _step_seconds(instance, result.run_id)
+        steps, cli, intervals = _step_seconds(instance, result.run_id)
         dbt_ops = _dbt_op_names(build_definitions(settings))
     dbt_steps = {key: s for key, s in steps.items() if _is_dbt_step(key, dbt_ops)}
     if not dbt_steps:
@@ -166,6 +173,8 @@ def run_pipeline(settings: Settings, env: dict[str, str]) -> dict[str, float]:
         "dbt_invocations": len(dbt_steps),
         "dbt_steps": dbt_steps,
         "other_steps": sum(steps.values()) - dbt_seconds,
+        "peak_rss_mib": memory.peak_kib / 1024,
+        "peak_step": ", ".join(k for k, (a, b) in intervals.items() if a <= memory.peak_at <= b) or "(between steps)",
     }
 
 
@@ -176,7 +185,7 @@ def raw_only_copy(source: Path, dest: Path) -> None:
     """Copy the warehouse and drop what dbt builds, so dbt starts from loaded raw tables."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, dest)
-    with duckdb.connect(str(dest)) as con:
+    with connect_duckdb(dest) as con:
         for schema in DBT_SCHEMAS:
             con.execute(f"drop schema if exists {schema} cascade")
         con.execute("checkpoint")
@@ -248,20 +257,24 @@ def compiled_statements(manifest: dict) -> tuple[list[tuple[str, str]], list[tup
 
 def run_raw_duckdb(warehouse: Path, manifest: dict) -> dict[str, float]:
     ddl, tests = compiled_statements(manifest)
-    with duckdb.connect(str(warehouse)) as con:
+    per_model = {}
+    with connect_duckdb(warehouse) as con:
         started = time.perf_counter()
         for schema in DBT_SCHEMAS:
             con.execute(f"create schema if not exists {schema}")
         for name, sql in ddl:
+            model_started = time.perf_counter()
             try:
                 con.execute(sql)
             except duckdb.Error as exc:
                 raise BenchmarkError(f"raw DuckDB failed on model {name}: {exc}") from exc
+            per_model[name] = time.perf_counter() - model_started
         models_s = time.perf_counter() - started
         for name, sql in tests:
             con.execute(sql).fetchone()
         total = time.perf_counter() - started
-    return {"models": models_s, "tests": total - models_s, "total": total, "model_count": len(ddl), "test_count": len(tests)}
+    return {"models": models_s, "tests": total - models_s, "total": total, "model_count": len(ddl),
+            "test_count": len(tests), "per_model": per_model}
 
 
 # --- the benchmark --------------------------------------------------------------------------
@@ -323,8 +336,16 @@ def run(scale: str, workdir: Path | None = None) -> list[dict]:
             _row("dagster_dbt_vs_raw_duckdb", pipeline["dbt"] / raw["total"], "x",
                  goal=GOALS["dagster_dbt_vs_raw_duckdb"], note="goal on medium"),
             _row("dbt_build_vs_raw_duckdb", dbt_s / raw["total"], "x"),
-            _row("pipeline_total_vs_dbt_build", pipeline["total"] / dbt_s, "x"),
+            _row("pipeline_total_vs_dbt_build", pipeline["total"] / dbt_s, "x",
+                 goal=GOALS["pipeline_total_vs_dbt_build"], note="goal on medium"),
+            _row("pipeline_peak_rss_mib", round(pipeline["peak_rss_mib"]), "MiB",
+                 goal=GOALS["pipeline_peak_rss_mib"],
+                 note=f"process tree of the run, sampled; peak during {pipeline['peak_step']}; goal on large"),
         ]
+        rows[rows.index(next(r for r in rows if r["measure"] == "raw_duckdb_models_s"))].update(
+            goal=GOALS["raw_duckdb_models_s"], note="the SQL itself; goal on medium")
+        top = sorted(raw["per_model"].items(), key=lambda kv: -kv[1])[:TOP_MODELS]
+        rows += [_row(f"model_{i + 1:02d}_s", round(s, 3), "s", note=name) for i, (name, s) in enumerate(top)]
         return rows
     finally:
         if not keep:

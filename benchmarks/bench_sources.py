@@ -32,9 +32,13 @@ import time
 import warnings
 from pathlib import Path
 
+from customer_usage.warehouse import connect_duckdb
+
 BENCHMARK = "sources"
 LANDING_ENV = "CUSTOMER_USAGE_BENCH_LANDING_DIR"
 VALIDATION_SHARE_GOAL = 0.10
+LOAD_ROWS_PER_S_GOAL = 2_000_000  # issue 18: ≥ 2M rows/s, or load ÷ bare scan ≤ 3×
+LOAD_VS_SCAN_GOAL = 3.0
 
 
 def _row(measure: str, value, unit: str, **extra) -> dict:
@@ -56,26 +60,42 @@ def _timed(fn):
 
 
 def _load(db: Path, landing: Path) -> int:
-    import duckdb
 
     from customer_usage.sources.contract import load_contract
     from customer_usage.sources.loader import load_into_duckdb
     from customer_usage.warehouse import DuckDBWarehouse
 
-    with duckdb.connect(str(db)) as con:
+    with connect_duckdb(db) as con:
         wh = DuckDBWarehouse(con)
         return sum(load_into_duckdb(wh, spec, landing).rows_read for spec in load_contract())
 
 
+def _bare_scan(landing: Path) -> int:
+    """Every landing file read once by DuckDB into a throw-away table: the floor a load can reach."""
+    from customer_usage.sources.contract import load_contract
+    from customer_usage.sources.landing import find_table_file
+    from customer_usage.sources.loader import _reader
+
+    rows = 0
+    with connect_duckdb() as con:
+        for spec in load_contract():
+            found = find_table_file(landing, spec)
+            if found is None:
+                continue
+            con.execute(f"create or replace temp table _scan as select * from {_reader(found)}")
+            rows += con.execute("select count(*) from _scan").fetchall()[0][0]
+            con.execute("drop table _scan")
+    return rows
+
+
 def _validate_in_warehouse(db: Path) -> int:
-    import duckdb
 
     from customer_usage.sources.contract import load_contract
     from customer_usage.sources.validation import validate_contract
     from customer_usage.warehouse import DuckDBWarehouse
 
     failed = 0
-    with duckdb.connect(str(db)) as con:
+    with connect_duckdb(db) as con:
         wh = DuckDBWarehouse(con)
         for spec in load_contract():
             failed += not validate_contract(wh, spec).passed
@@ -83,14 +103,13 @@ def _validate_in_warehouse(db: Path) -> int:
 
 
 def _validate_in_pandas(db: Path) -> int:
-    import duckdb
     import pandera.errors
 
     from customer_usage.sources.contract import load_contract
     from customer_usage.sources.schemas import pandas_schema
 
     failed = 0
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_duckdb(db, read_only=True) as con:
         for spec in load_contract():
             frame = con.execute(f"select * from {spec.raw_schema}.{spec.table}").fetchdf()
             try:
@@ -101,12 +120,11 @@ def _validate_in_pandas(db: Path) -> int:
 
 
 def _coverage(db: Path) -> dict:
-    import duckdb
 
     from customer_usage.checks.coverage import MEASURES, compute
     from customer_usage.warehouse import DuckDBWarehouse
 
-    with duckdb.connect(str(db), read_only=True) as con:
+    with connect_duckdb(db, read_only=True) as con:
         wh = DuckDBWarehouse(con)
         return {m.name: compute(wh, m).coverage for m in MEASURES}
 
@@ -141,6 +159,7 @@ def run(scale: str, with_dbt: bool = True, keep: Path | None = None) -> list[dic
     try:
         landing = _landing(scale, tmp)
         db = tmp / "warehouse.duckdb"
+        scan_s, _ = _timed(lambda: _bare_scan(landing))
         load_s, rows = _timed(lambda: _load(db, landing))
         validate_s, failed = _timed(lambda: _validate_in_warehouse(db))
         pandas_s, pandas_failed = _timed(lambda: _validate_in_pandas(db))
@@ -148,7 +167,10 @@ def run(scale: str, with_dbt: bool = True, keep: Path | None = None) -> list[dic
         out = [
             _row("rows_read", rows, "rows", note=f"scale {scale}, every contract table"),
             _row("load_s", round(load_s, 3), "s"),
-            _row("load_rows_per_s", round(rows / load_s), "rows/s"),
+            _row("load_rows_per_s", round(rows / load_s), "rows/s", goal=LOAD_ROWS_PER_S_GOAL, goal_direction="min"),
+            _row("bare_scan_s", round(scan_s, 3), "s", note="every landing file read once into a temp table"),
+            _row("load_vs_bare_scan", round(load_s / scan_s, 2), "x", goal=LOAD_VS_SCAN_GOAL,
+                 note="load (read, type, dedupe, quarantine, write) ÷ bare scan of the same files"),
             _row("validate_warehouse_s", round(validate_s, 3), "s", note=f"{failed} table(s) failed"),
             _row("validate_pandas_s", round(pandas_s, 3), "s", note=f"{pandas_failed} table(s) failed"),
             _row("coverage_s", round(coverage_s, 3), "s",

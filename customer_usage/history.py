@@ -67,13 +67,13 @@ def _landing_relation(settings: Settings, system_table: tuple[str, str]) -> str 
 
 
 def _bounds_from_landing(settings: Settings) -> DataMonths | None:
-    import duckdb
-
     pings = _landing_relation(settings, PINGS)
     subs = _landing_relation(settings, SUBSCRIPTIONS)
     if pings is None and subs is None:
         return None
-    with duckdb.connect() as con:
+    from customer_usage.warehouse import connect_duckdb
+
+    with connect_duckdb(memory_limit=settings.duckdb_memory_limit) as con:
         first_ping = last_ping = first_sub = None
         if pings:
             first_ping, last_ping = con.execute(

@@ -94,11 +94,11 @@ def materialize_everything(settings: Settings, instance: dg.DagsterInstance, def
 
 
 def existing_marts(settings: Settings) -> list[tuple[str, int]]:
-    import duckdb
-
     if not settings.duckdb_path.exists():
         return []
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+    from customer_usage.warehouse import connect_duckdb_for
+
+    with connect_duckdb_for(settings, read_only=True) as con:
         rows = con.execute(
             "select schema_name || '.' || table_name, estimated_size from duckdb_tables() "
             "where schema_name = 'marts' and (table_name like 'mart_%' or table_name like 'rpt_%') order by 1"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,10 @@ class Settings:
     export_history_days: int = 90
     export_preview_rows: int = 20
     export_mappings_dir: Path | None = None  # None: the mappings shipped in customer_usage/exports/mappings
+    # Every local DuckDB connection (loading, checks, exports, dashboard, dbt) gets this memory
+    # limit and spills to this folder past it (None: `<warehouse file>.tmp`, DuckDB's own default).
+    duckdb_memory_limit: str = "3GB"
+    duckdb_temp_dir: Path | None = None
 
     @property
     def is_local(self) -> bool:
@@ -76,6 +81,8 @@ class Settings:
             partitions_start=partitions_start,
             coverage_thresholds_path=_path_setting(env, "CUSTOMER_USAGE_COVERAGE_THRESHOLDS"),
             metric_definitions_dir=_path_setting(env, "CUSTOMER_USAGE_METRIC_DEFINITIONS_DIR"),
+            duckdb_memory_limit=_memory_limit(env),
+            duckdb_temp_dir=_path_setting(env, "CUSTOMER_USAGE_DUCKDB_TEMP_DIR"),
         )
 
 
@@ -90,6 +97,18 @@ def _number(env, name: str, default, kind, low, high):
     if not low <= value <= high:
         raise SettingsError(f"{name}={raw!r} must be between {low} and {high}")
     return value
+
+
+_MEMORY_LIMIT = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
+
+
+def _memory_limit(env) -> str:
+    raw = (env.get("CUSTOMER_USAGE_DUCKDB_MEMORY_LIMIT") or "").strip()
+    if not raw:
+        return "3GB"
+    if not _MEMORY_LIMIT.match(raw):
+        raise SettingsError(f"CUSTOMER_USAGE_DUCKDB_MEMORY_LIMIT={raw!r} is not a size such as 3GB or 512MB")
+    return raw.replace(" ", "")
 
 
 def _export_settings(env) -> dict:

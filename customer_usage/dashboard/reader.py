@@ -15,7 +15,7 @@ from typing import Any, Iterator, Sequence
 import pandas as pd
 
 from customer_usage.settings import Settings
-from customer_usage.warehouse import quote_ident
+from customer_usage.warehouse import connect_duckdb_for, quote_ident
 
 
 class WarehouseMissing(RuntimeError):
@@ -33,14 +33,12 @@ class Reader:
     @contextmanager
     def _connection(self) -> Iterator[Any]:
         if self.settings.is_local:
-            import duckdb
-
             path = self.settings.duckdb_path
             if not path.exists():
                 raise WarehouseMissing(
                     f"no warehouse at {path} (CUSTOMER_USAGE_DUCKDB_PATH): build it first with `make run`"
                 )
-            con = duckdb.connect(str(path), read_only=True)
+            con = connect_duckdb_for(self.settings, read_only=True)
             try:
                 yield con
             finally:

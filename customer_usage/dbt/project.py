@@ -23,6 +23,8 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env["CUSTOMER_USAGE_DBT_TARGET"] = settings.dbt_target
     env["CUSTOMER_USAGE_DUCKDB_PATH"] = str(settings.duckdb_path)
+    env["CUSTOMER_USAGE_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
+    env["CUSTOMER_USAGE_DUCKDB_TEMP_DIR"] = str(settings.duckdb_temp_dir or f"{settings.duckdb_path}.tmp")
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     return env
 

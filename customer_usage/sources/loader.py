@@ -30,7 +30,7 @@ from customer_usage.sources.landing import (
     read_csv_header,
 )
 from customer_usage.sources.rules import SQL_TYPES, SourceColumn, TableRules, lit, q
-from customer_usage.warehouse import DuckDBWarehouse, Warehouse
+from customer_usage.warehouse import DuckDBWarehouse, Warehouse, connect_duckdb
 
 QUARANTINE_SCHEMA = "quarantine"
 SAMPLE_ROWS = 5
@@ -146,14 +146,36 @@ def _source_columns(con: duckdb.DuckDBPyConnection, landing: LandingFile) -> lis
     return [SourceColumn(name=row[0], type=str(row[1])) for row in described]
 
 
+def _landing_relation_sql(landing: LandingFile) -> str:
+    """`_cu_landing`: the file's rows with `rowid` = their position in the file.
+
+    Parquet stays in the file: a view that each statement streams (payloads of
+    kilobytes are never held in memory; the position is the reader's
+    `file_row_number`). CSV is read once, strictly, into a temp table, so a
+    malformed line fails here with the file's name (the temp table spills to the
+    connection's temp_directory past its memory limit).
+    """
+    if landing.format == "parquet":
+        path = lit(str(landing.path))
+        return ("create or replace temp view _cu_landing as select file_row_number as rowid, "
+                f"* exclude (file_row_number) from read_parquet({path}, file_row_number=true)")
+    return f"create or replace temp table _cu_landing as select * from {_reader(landing)}"
+
+
+def _drop_landing(con: duckdb.DuckDBPyConnection, landing: LandingFile | None) -> None:
+    con.execute("drop table if exists _cu_rejected")
+    if landing is not None:
+        con.execute(f"drop {'view' if landing.format == 'parquet' else 'table'} if exists _cu_landing")
+
+
 def classify(con: duckdb.DuckDBPyConnection, spec: TableSpec, landing: LandingFile) -> TableRules:
-    """Read the file into temp table `_cu_landing`, and the ids and reasons of its rejected
-    rows into `_cu_rejected` (`_row_id` = the landing table's rowid, i.e. the file order)."""
+    """Expose the file as `_cu_landing`, and put the ids and reasons of its rejected rows
+    into `_cu_rejected` (`_row_id` = the landing rowid, i.e. the position in the file)."""
     con.execute("SET TimeZone = 'UTC'")
     columns = _source_columns(con, landing)
     rules = TableRules(spec, columns, landing.path)
     try:
-        con.execute(f"create or replace temp table _cu_landing as select * from {_reader(landing)}")
+        con.execute(_landing_relation_sql(landing))
     except duckdb.Error as exc:
         raise _unreadable(landing, exc, f" for {spec.system}.{spec.table}") from None
     con.execute(
@@ -214,6 +236,11 @@ def _empty_table_sql(spec: TableSpec) -> tuple[str, str]:
             "CAST(NULL AS VARCHAR) AS _rejection_reason where false")
 
 
+def _empty_table_sql_like(select_sql: str) -> str:
+    """The same columns and types as `select_sql`, no rows (its `order by` dropped)."""
+    return f"select * from ({select_sql.rsplit(' order by ', 1)[0]}) where false"
+
+
 def _locate(spec: TableSpec, landing_dir: Path) -> LandingFile | None:
     landing = find_table_file(landing_dir, spec)
     if landing is None and spec.min_rows > 0:
@@ -259,9 +286,10 @@ def load_into_duckdb(wh: DuckDBWarehouse, spec: TableSpec, landing_dir: Path,
     wh.ensure_schema(spec.raw_schema)
     wh.ensure_schema(QUARANTINE_SCHEMA)
     con.execute(f"create or replace table {spec.raw_schema}.{q(spec.table)} as {good}")
+    if result.rows_quarantined == 0:  # no join (and no second pass over the file) for nothing
+        bad = _empty_table_sql_like(bad)
     con.execute(f"create or replace table {QUARANTINE_SCHEMA}.{q(spec.quarantine_table)} as {bad}")
-    con.execute("drop table if exists _cu_rejected")
-    con.execute("drop table if exists _cu_landing")
+    _drop_landing(con, landing)
     if landing is not None:
         loaded = wh.row_count(spec.raw_schema, spec.table)
         quarantined = wh.row_count(QUARANTINE_SCHEMA, spec.quarantine_table)
@@ -284,7 +312,7 @@ def load_via_dataframes(wh: Warehouse, spec: TableSpec, landing_dir: Path,
     landing = _locate(spec, landing_dir)
     result = LoadResult(spec.system, spec.table, str(landing.path) if landing else None,
                         landing.format if landing else None)
-    with duckdb.connect() as con:
+    with connect_duckdb() as con:
         good, bad = _classify_into(con, spec, landing, loaded_at, result)
         good_df = con.execute(good).fetchdf()
         bad_df = con.execute(bad).fetchdf()

@@ -29,11 +29,14 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- pre_hook of the monthly models: empty the window's months before delete+insert
-    adds them back, so a month that lost all its rows upstream is emptied too
-    (delete+insert alone only replaces the months present in the new batch). -#}
+{#- pre_hook of the monthly models: the one delete of an incremental run. It empties
+    the window's months (every month outside a partition run, when the model
+    rebuilds them all), and the model's rows are then appended: one delete per
+    month window, so a month that lost all its rows upstream is emptied too, and
+    nothing outside the window is scanned (delete+insert with a unique_key would
+    delete a second time, scanning the table for the batch's months). -#}
 {% macro delete_partition_window(column) -%}
-    {%- if is_incremental() and is_partition_run() -%}
+    {%- if is_incremental() -%}
         delete from {{ this }} where {{ in_partition_window(column) }}
     {%- else -%}
         select 1 as nothing_to_delete
@@ -46,13 +49,12 @@
 {%- endmacro %}
 
 {#- The configuration every monthly model shares: a Dagster monthly partition (tag
-    `monthly`), incremental by month with delete+insert (also works on fakesnow),
-    the window emptied first. Use: {{ config(**monthly_partition_config('ping_month')) }} -#}
+    `monthly`), incremental by month: the window emptied by the pre_hook, then its
+    rows appended (also works on fakesnow, whose merge fails). Use: {{ config(**monthly_partition_config('ping_month')) }} -#}
 {% macro monthly_partition_config(month_column) -%}
     {{ return({
         'materialized': 'incremental',
-        'incremental_strategy': 'delete+insert',
-        'unique_key': month_column,
+        'incremental_strategy': 'append',
         'tags': ['monthly'],
         'pre_hook': "{{ delete_partition_window('" ~ month_column ~ "') }}",
     }) }}
