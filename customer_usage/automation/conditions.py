@@ -13,11 +13,9 @@ from __future__ import annotations
 import datetime as dt
 
 import dagster as dg
-from dagster._core.definitions.declarative_automation.operators.boolean_operators import (
-    OrAutomationCondition,
-)
 
 from customer_usage.automation.load_gate import SourceLoadInProgress
+from customer_usage.compat import OrAutomationCondition
 from customer_usage.automation.check_gate import (
     CheckedAssetWillBeRequested,
     all_deps_blocking_checks_not_errored,

@@ -12,13 +12,14 @@ drop of many files to one refresh of each model.
 from __future__ import annotations
 
 import dagster as dg
-from dagster._core.asset_graph_view.entity_subset import EntitySubset
-from dagster._core.definitions.declarative_automation.automation_context import AutomationContext
-from dagster._core.definitions.declarative_automation.operands.subset_automation_condition import (
+
+from customer_usage.compat import (
+    IN_PROGRESS_RUN_STATUSES,
+    AutomationContext,
+    EntitySubset,
     SubsetAutomationCondition,
+    record,
 )
-from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
-from dagster._record import record
 
 TRIGGER_TAG = "customer_usage/trigger"
 LOAD_TRIGGERS = ("landing_arrival", "raw_observation")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Mapping
 
 import dagster as dg
-from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
+
+from customer_usage.compat import IN_PROGRESS_RUN_STATUSES
 
 
 def writer_run_in_progress(instance: dg.DagsterInstance, tags: Mapping[str, str]) -> dg.DagsterRun | None:

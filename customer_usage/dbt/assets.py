@@ -15,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
+from customer_usage.compat import release_dbt_duckdb_connection
 from customer_usage.dbt.project import dbt_executable
 from customer_usage.dbt.translator import CustomerUsageTranslator
 from customer_usage.partitions import monthly_partitions
@@ -102,15 +103,7 @@ def _release_dbt_duckdb() -> None:
     (loaders, checks, exports, the next dbt step) then fails with "Can't open a
     connection to same database file with a different configuration".
     """
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:
-        return
-    with DuckDBConnectionManager._LOCK:
-        env = DuckDBConnectionManager._ENV
-        DuckDBConnectionManager._ENV = None
-    if env is not None:
-        env.close()
+    release_dbt_duckdb_connection()
 
 
 def dbt_cli_resource(project: DbtProject, settings: Settings) -> DbtCliResource:
