@@ -67,7 +67,7 @@ def _row(measure: str, value, unit: str, **extra) -> dict:
 
 
 def _landing(scale: str, work: Path) -> Path:
-    given = os.environ.get(LANDING_ENV)
+    given = Settings.from_env().bench_landing_dir
     if given:
         return Path(given)
     from customer_usage.generator.core import generate

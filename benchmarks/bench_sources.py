@@ -42,8 +42,11 @@ def _row(measure: str, value, unit: str, **extra) -> dict:
 
 
 def _landing(scale: str, tmp: Path) -> Path:
-    if os.environ.get(LANDING_ENV):
-        return Path(os.environ[LANDING_ENV])
+    from customer_usage.settings import Settings
+
+    given = Settings.from_env().bench_landing_dir
+    if given:
+        return given
     from customer_usage.generator.core import generate
 
     return generate(tmp / "landing", scale=scale, seed=1).landing_dir

@@ -44,6 +44,11 @@ class Settings:
     export_history_days: int = 90
     export_preview_rows: int = 20
     export_mappings_dir: Path | None = None  # None: the mappings shipped in customer_usage/exports/mappings
+    # prod only: load the landing files into Snowflake instead of observing raw tables an EL tool fills
+    prod_load_files: bool = False
+    # benchmarks (benchmarks/): existing extracts / warehouse to measure instead of generated ones
+    bench_landing_dir: Path | None = None
+    bench_warehouse: Path | None = None
 
     @property
     def is_local(self) -> bool:
@@ -76,7 +81,15 @@ class Settings:
             partitions_start=partitions_start,
             coverage_thresholds_path=_path_setting(env, "CUSTOMER_USAGE_COVERAGE_THRESHOLDS"),
             metric_definitions_dir=_path_setting(env, "CUSTOMER_USAGE_METRIC_DEFINITIONS_DIR"),
+            prod_load_files=env.get("CUSTOMER_USAGE_PROD_LOAD_FILES", "").strip().lower() in ("1", "true", "yes"),
+            bench_landing_dir=_path_setting(env, "CUSTOMER_USAGE_BENCH_LANDING_DIR"),
+            bench_warehouse=_path_setting(env, "CUSTOMER_USAGE_BENCH_WAREHOUSE"),
         )
+
+    @property
+    def loads_landing_files(self) -> bool:
+        """Source assets load the landing folder (local, or prod with `prod_load_files`)."""
+        return self.is_local or self.prod_load_files
 
 
 def _number(env, name: str, default, kind, low, high):

@@ -24,7 +24,6 @@ from customer_usage.automation.observation import build_observation_job, build_o
 from customer_usage.automation.schedules import build_safety_net_schedule
 from customer_usage.settings import Settings
 from customer_usage.sources.contract import SYSTEMS
-from customer_usage.sources.definitions import prod_loads_files
 
 LOAD_JOB_NAME = "load_changed_sources"
 REFRESH_JOB_NAME = "refresh_stale"
@@ -55,7 +54,7 @@ def build_automation_defs(settings: Settings) -> dg.Definitions:
     jobs: list = [refresh_job]
     sensors: list = []
     schedules: list = []
-    if settings.is_local or prod_loads_files():
+    if settings.loads_landing_files:
         load_job = dg.define_asset_job(
             LOAD_JOB_NAME,
             selection=source_selection(),
