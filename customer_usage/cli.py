@@ -107,7 +107,7 @@ def _add_docs(subparsers) -> None:
 
 
 def _run_docs(args) -> int:
-    from customer_usage.catalog.docs import write as write_metrics_docs
+    from customer_usage.docs_gen.metrics import write as write_metrics_docs
     from customer_usage.docs_gen.erd import main as erd_docs
 
     status = erd_docs([])

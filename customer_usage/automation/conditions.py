@@ -21,11 +21,6 @@ from customer_usage.automation.check_gate import (
     all_deps_blocking_checks_not_errored,
 )
 
-# Runs that write the warehouse carry this tag; the instance's run queue allows one
-# at a time (DuckDB has one writer per file) and the arrival sensor waits for them.
-WRITER_TAG_KEY = "customer_usage/warehouse"
-WRITER_TAGS = {WRITER_TAG_KEY: "duckdb"}
-
 # A closed month is finalised on the 2nd at 03:00 UTC, leaving a day for late pings.
 MONTH_CLOSE_CRON = "0 3 2 * *"
 # Reaching back this far from the end of the open month covers exactly the previous

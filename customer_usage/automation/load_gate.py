@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from customer_usage.automation.runs import run_in_progress
 from customer_usage.compat import (
-    IN_PROGRESS_RUN_STATUSES,
     AutomationContext,
     EntitySubset,
     SubsetAutomationCondition,
@@ -26,12 +26,7 @@ LOAD_TRIGGERS = ("landing_arrival", "raw_observation")
 
 
 def source_load_in_progress(instance: dg.DagsterInstance) -> bool:
-    for trigger in LOAD_TRIGGERS:
-        if instance.get_run_records(
-            filters=dg.RunsFilter(statuses=list(IN_PROGRESS_RUN_STATUSES), tags={TRIGGER_TAG: trigger}), limit=1
-        ):
-            return True
-    return False
+    return any(run_in_progress(instance, {TRIGGER_TAG: trigger}) for trigger in LOAD_TRIGGERS)
 
 
 @record

@@ -9,7 +9,7 @@ import dagster as dg
 from customer_usage.compat import IN_PROGRESS_RUN_STATUSES
 
 
-def writer_run_in_progress(instance: dg.DagsterInstance, tags: Mapping[str, str]) -> dg.DagsterRun | None:
+def run_in_progress(instance: dg.DagsterInstance, tags: Mapping[str, str]) -> dg.DagsterRun | None:
     """A queued or running run carrying `tags`, if any.
 
     Sensors check this before requesting a write: a second writer on the DuckDB

@@ -20,7 +20,7 @@ from customer_usage.dbt.project import dbt_executable
 from customer_usage.dbt.translator import CustomerUsageTranslator
 from customer_usage.partitions import monthly_partitions
 from customer_usage.environment import environment
-from customer_usage.docs_gen.charts import attach_charts, report_charts
+from customer_usage.dbt.charts import attach_charts, report_charts
 from customer_usage.settings import DBT_PROJECT_DIR, Settings
 from customer_usage.warehouse import WAREHOUSE_POOL, WarehouseResource
 

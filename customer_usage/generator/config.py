@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, fields
 
+from customer_usage.plans import PAID_PLAN_IDS, PLANS, TRIAL_PLAN_IDS  # noqa: F401 (the simulator's plans)
+
 DEFAULT_AS_OF = dt.date(2026, 10, 31)
 HISTORY_MONTHS = 24
 
@@ -131,16 +133,3 @@ LATE_METRICS: tuple[str, ...] = (
 
 # Namespace-level SaaS metrics: the counters (instance settings make no sense per namespace).
 NAMESPACE_METRICS: tuple[tuple[str, str], ...] = tuple((p, k) for p, k in WAVE2_METRICS if k != "bool")
-
-PLANS = (
-    (34, "free", "Free"),
-    (2, "bronze", "Bronze"),
-    (3, "silver", "Silver"),
-    (4, "gold", "Gold"),
-    (100, "premium", "Premium"),
-    (101, "ultimate", "Ultimate"),
-    (102, "ultimate_trial", "Ultimate Trial"),
-    (103, "premium_trial", "Premium Trial"),
-)
-PAID_PLAN_IDS = (2, 3, 4, 100, 101)
-TRIAL_PLAN_IDS = (102, 103)

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from customer_usage.catalog.docs import DOCS_PATH, render, titled_queries
+from customer_usage.docs_gen.metrics import DOCS_PATH, render, titled_queries
 from customer_usage.settings import PROJECT_ROOT
 
 DOCS = PROJECT_ROOT / "docs"
@@ -117,7 +117,7 @@ def docs_queries() -> list[tuple[str, str, str]]:
 
 
 def test_metrics_doc_is_current():
-    assert DOCS_PATH.read_text() == render(), "docs/metrics.md is stale: run python -m customer_usage.catalog.docs"
+    assert DOCS_PATH.read_text() == render(), "docs/metrics.md is stale: run python -m customer_usage.docs_gen.metrics"
 
 
 def test_every_docs_query_has_a_known_answer():

@@ -162,7 +162,7 @@ def test_free_and_trial_entities_that_sent_usage(warehouse):
 
 
 def test_bands_table_comes_from_the_bands_file(warehouse):
-    from customer_usage.catalog.health import load_bands
+    from customer_usage.docs_gen.health_bands import load_bands
 
     bands = warehouse.query("select * from marts.dim_health_score_band")
     config = load_bands()

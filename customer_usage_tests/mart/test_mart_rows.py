@@ -226,9 +226,9 @@ def test_dim_metric_is_the_catalog(warehouse):
 def test_docs_are_generated_from_the_catalog():
     """The docs' queries run, and give known answers, in customer_usage_tests/catalog/test_docs_queries.py
     (on a warehouse with every model built; some queries read beyond this test's mart build)."""
-    from customer_usage.catalog.docs import DOCS_PATH, example_queries, render
+    from customer_usage.docs_gen.metrics import DOCS_PATH, example_queries, render
 
     page = render()
-    assert DOCS_PATH.read_text() == page, "docs/metrics.md is stale: run python -m customer_usage.catalog.docs"
+    assert DOCS_PATH.read_text() == page, "docs/metrics.md is stale: run python -m customer_usage.docs_gen.metrics"
     assert "`user_sast_jobs_28_days_user`" in page and "## Wave 2" in page
     assert len(example_queries(page)) >= 9

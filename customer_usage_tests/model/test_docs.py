@@ -5,8 +5,8 @@ from __future__ import annotations
 from customer_usage.docs_gen import erd, integration_challenges
 import dagster as dg
 
-from customer_usage.docs_gen.charts import attach_charts
-from customer_usage.docs_gen.coverage import RPT_KEY, coverage_markdown, coverage_metadata
+from customer_usage.dbt.charts import attach_charts
+from customer_usage.dbt.coverage_chart import RPT_KEY, coverage_markdown, coverage_metadata
 import sqlglot
 
 from customer_usage.docs_gen.build import MODELS
@@ -91,8 +91,8 @@ def test_committed_integration_challenges_doc_is_current(demo_build):
 
 
 def test_roadmap_and_trend_charts_in_the_report_metadata():
-    from customer_usage.docs_gen.charts import MONTHLY_KEY, ROADMAP_KEY
-    from customer_usage.docs_gen.roadmap import roadmap_metadata, trend_metadata
+    from customer_usage.dbt.charts import MONTHLY_KEY, ROADMAP_KEY
+    from customer_usage.dbt.roadmap_chart import roadmap_metadata, trend_metadata
 
     roadmap = [
         {"priority_rank": 1, "integration": "zuora_sfdc", "defect": "billing_account_crm_unresolved",

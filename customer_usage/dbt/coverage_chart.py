@@ -1,7 +1,8 @@
 """Integration coverage as a chart: read rpt_integration_coverage, render Markdown.
 
-The same rendering serves docs/integration-challenges.md and the asset metadata of
-marts/rpt_integration_coverage in the Dagster UI (`coverage_metadata`).
+At run time the asset metadata of marts/rpt_integration_coverage in the Dagster UI
+(`coverage_metadata`, attached by `charts.py`); the docs generator (docs_gen/) reuses the
+rendering for docs/integration-challenges.md.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from typing import Callable, Iterable, Mapping
 
 import dagster as dg
 
-from customer_usage.docs_gen.coverage import RPT_KEY, coverage_metadata, coverage_rows
-from customer_usage.docs_gen.roadmap import monthly_rows, roadmap_metadata, roadmap_rows, trend_metadata
+from customer_usage.dbt.coverage_chart import RPT_KEY, coverage_metadata, coverage_rows
+from customer_usage.dbt.roadmap_chart import monthly_rows, roadmap_metadata, roadmap_rows, trend_metadata
 
 ROADMAP_KEY = dg.AssetKey(["marts", "rpt_integration_roadmap"])
 MONTHLY_KEY = dg.AssetKey(["marts", "rpt_integration_coverage_monthly"])

@@ -3,7 +3,7 @@ and rpt_integration_coverage_monthly, render Markdown (text bars and sparklines:
 render in the Dagster UI and on GitHub) and a Mermaid chart for the docs.
 
 The same rendering serves docs/integration-challenges.md and the asset metadata of both
-reports in the Dagster UI (`roadmap_metadata`, `trend_metadata`, wired by `charts.py`).
+reports in the Dagster UI (`roadmap_metadata`, `trend_metadata`, wired by `customer_usage/dbt/charts.py`).
 """
 
 from __future__ import annotations

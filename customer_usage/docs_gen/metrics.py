@@ -1,7 +1,7 @@
 """Writes docs/metrics.md from the metric catalog, so the documentation of the
 mart's columns cannot drift from the columns the SQL generates.
 
-Run: `python -m customer_usage.catalog.docs` (or `make docs`). A test fails when
+Run: `python -m customer_usage.docs_gen.metrics` (or `make docs`). A test fails when
 the committed file is out of date, and executes its example queries.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from customer_usage.catalog.catalog import CATALOG_PATH, Metric, load_catalog
 from customer_usage.catalog.examples import EXAMPLES, MART
-from customer_usage.catalog.health import render_section as health_section
+from customer_usage.docs_gen.health_bands import render_section as health_section
 from customer_usage.settings import PROJECT_ROOT
 
 DOCS_PATH = PROJECT_ROOT / "docs" / "metrics.md"
@@ -53,7 +53,7 @@ def render(catalog: tuple[Metric, ...] | None = None) -> str:
     out = [
         "# Metrics of the monthly paid-user mart",
         "",
-        f"<!-- Generated from {relative_catalog} by `python -m customer_usage.catalog.docs`; do not edit. -->",
+        f"<!-- Generated from {relative_catalog} by `python -m customer_usage.docs_gen.metrics`; do not edit. -->",
         "",
         f"`{MART}` has one row per month x paid subscription x (GitLab.com namespace | Self-Managed "
         "installation). Its metric columns are listed in the metric catalog "
