@@ -70,7 +70,7 @@ def _landing(scale: str, work: Path) -> Path:
     given = Settings.from_env().bench_landing_dir
     if given:
         return Path(given)
-    from customer_usage.generator.core import generate
+    from customer_usage_sim.core import generate
 
     return generate(work / "landing", scale=scale, seed=1).landing_dir
 

@@ -47,7 +47,7 @@ def _landing(scale: str, tmp: Path) -> Path:
     given = Settings.from_env().bench_landing_dir
     if given:
         return given
-    from customer_usage.generator.core import generate
+    from customer_usage_sim.core import generate
 
     return generate(tmp / "landing", scale=scale, seed=1).landing_dir
 

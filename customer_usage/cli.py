@@ -29,7 +29,7 @@ def _rate(text: str) -> tuple[str, float]:
 
 
 def _add_generate(subparsers) -> None:
-    from customer_usage.generator.config import SCALES
+    from customer_usage_sim.config import SCALES
 
     p = subparsers.add_parser(
         "generate",
@@ -50,7 +50,7 @@ def _add_generate(subparsers) -> None:
 
 
 def _run_generate(args) -> int:
-    from customer_usage.generator.core import generate
+    from customer_usage_sim.core import generate
 
     log = None
     if args.verbose:

@@ -58,7 +58,7 @@ def ensure_landing(settings: Settings, say: Callable[[str], None] = print) -> No
         return
     if landing != DEFAULT_LANDING_DIR.resolve():
         raise SystemExit(f"CUSTOMER_USAGE_LANDING_DIR={landing} holds no <system>/<table>.parquet|csv files")
-    from customer_usage.generator.core import generate
+    from customer_usage_sim.core import generate
 
     say(f"No extracts in {landing}: generating the demo data set (seed {DEMO_SEED}, with a few rows "
         "the loader must quarantine) ...")

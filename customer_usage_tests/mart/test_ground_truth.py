@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from customer_usage.generator.core import generate
+from customer_usage_sim.core import generate
 from customer_usage.sources.contract import load_contract
 from customer_usage_tests.mart.dbt_runner import MART, Warehouse
 

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from customer_usage.generator.config import DEFAULT_AS_OF, WAVE2_METRICS
+from customer_usage_sim.config import DEFAULT_AS_OF, WAVE2_METRICS
 from customer_usage.sfdc_ids import is_valid_18, to_18
 
 

@@ -6,8 +6,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from customer_usage.generator.core import generate
-from customer_usage.generator.rejectable_rows import KINDS
+from customer_usage_sim.core import generate
+from customer_usage_sim.rejectable_rows import KINDS
 from customer_usage.sources.contract import table_spec
 from customer_usage.sources.loader import load_into_duckdb
 from customer_usage.warehouse import DuckDBWarehouse

@@ -8,8 +8,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from customer_usage.generator.config import WAVE2_KEY_PATHS
-from customer_usage.generator.writer import ARROW_TYPES
+from customer_usage_sim.config import WAVE2_KEY_PATHS
+from customer_usage_sim.writer import ARROW_TYPES
 from customer_usage.sources.contract import load_contract
 from customer_usage.sources.landing import unknown_files
 

@@ -13,9 +13,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from customer_usage.generator import ids
-from customer_usage.generator.config import DefectRates
-from customer_usage.generator.timeutil import day_plus_seconds, random_dates
+from customer_usage_sim import ids
+from customer_usage_sim.config import DefectRates
+from customer_usage_sim.timeutil import day_plus_seconds, random_dates
 
 
 def build_customers(rng: np.random.Generator, n: int, window_start: dt.date, as_of: dt.date,

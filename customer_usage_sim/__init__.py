@@ -4,6 +4,6 @@ stitching accuracy is scored against. Entry point: `generate()`; command line:
 `customer-usage generate`. See README.md and GROUND_TRUTH.md in this folder.
 """
 
-from customer_usage.generator.core import GenerationResult, default_truth_dir, generate
+from customer_usage_sim.core import GenerationResult, default_truth_dir, generate
 
 __all__ = ["GenerationResult", "default_truth_dir", "generate"]

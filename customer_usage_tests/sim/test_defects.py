@@ -8,8 +8,8 @@ import math
 
 import pytest
 
-from customer_usage.generator.config import DefectRates
-from customer_usage_tests.generator.conftest import HIGH_RATES
+from customer_usage_sim.config import DefectRates
+from customer_usage_tests.sim.conftest import HIGH_RATES
 
 # label -> (system, table, SQL giving the keys where the condition holds, SQL giving the population's keys)
 PAID_SAAS_ORDERS = ("select order_id::varchar k from t_orders where order_type = 'paid' and true_namespace_id is not null")
@@ -133,7 +133,7 @@ def test_resent_pings_share_month_with_an_earlier_ping(demo):
 
 
 def test_zero_rates_give_clean_data(tmp_path):
-    from customer_usage.generator.core import generate
+    from customer_usage_sim.core import generate
 
     result = generate(tmp_path / "landing", scale="demo", seed=5, rates={k: 0.0 for k in DefectRates().as_dict()})
     import duckdb

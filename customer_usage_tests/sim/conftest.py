@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from customer_usage.generator.core import generate
+from customer_usage_sim.core import generate
 
 # High rates so every defect has a large population even at demo scale.
 HIGH_RATES = {

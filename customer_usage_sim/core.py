@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from customer_usage.generator import billing, crm, dotcom, licensing, pings, portal, saas_usage, truth
-from customer_usage.generator.config import DEFAULT_AS_OF, HISTORY_MONTHS, SCALES, DefectRates
-from customer_usage.generator.rejectable_rows import with_rejectable_row
-from customer_usage.generator.timeutil import history_start
-from customer_usage.generator.writer import TableWriter, contract_schema, write_contract_table, write_frame
+from customer_usage_sim import billing, crm, dotcom, licensing, pings, portal, saas_usage, truth
+from customer_usage_sim.config import DEFAULT_AS_OF, HISTORY_MONTHS, SCALES, DefectRates
+from customer_usage_sim.rejectable_rows import with_rejectable_row
+from customer_usage_sim.timeutil import history_start
+from customer_usage_sim.writer import TableWriter, contract_schema, write_contract_table, write_frame
 from customer_usage.sources.contract import load_contract, table_spec
 
 STREAMING_TABLES = ("version_db/usage_data", "customers_db/license_seat_links", "gitlab_dotcom/namespace_ping_metrics",
@@ -134,7 +134,7 @@ def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date
         ud.write(chunk.usage_data)
         sl.write(chunk.seat_links)
         if pt is None:
-            from customer_usage.generator.writer import infer_schema
+            from customer_usage_sim.writer import infer_schema
             import pyarrow as pa
             schema = infer_schema(chunk.truth)
             schema = schema.set(schema.get_field_index("ping_month"), pa.field("ping_month", pa.date32()))

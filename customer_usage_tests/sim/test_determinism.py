@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from customer_usage.generator.core import generate
+from customer_usage_sim.core import generate
 
 
 def _hashes(folder):

@@ -13,8 +13,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from customer_usage.generator.config import PAID_PLAN_IDS, PLANS, TRIAL_PLAN_IDS, DefectRates, Scale
-from customer_usage.generator.timeutil import day_plus_seconds, random_dates
+from customer_usage_sim.config import PAID_PLAN_IDS, PLANS, TRIAL_PLAN_IDS, DefectRates, Scale
+from customer_usage_sim.timeutil import day_plus_seconds, random_dates
 
 
 def _ts(days) -> pd.Series:

@@ -18,9 +18,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from customer_usage.generator import ids
-from customer_usage.generator import payload as P
-from customer_usage.generator.config import LATE_METRICS, WAVE2_METRICS, DefectRates, Scale
+from customer_usage_sim import ids
+from customer_usage_sim import payload as P
+from customer_usage_sim.config import LATE_METRICS, WAVE2_METRICS, DefectRates, Scale
 
 DAY = 86400
 # Typical growth per user and day of each all-time counter (orders of magnitude, not data).

@@ -11,7 +11,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from customer_usage.generator.config import PAID_PLAN_IDS, TRIAL_PLAN_IDS
+from customer_usage_sim.config import PAID_PLAN_IDS, TRIAL_PLAN_IDS
 
 DEFECT_COLUMNS = ["system", "table", "row_key", "defect", "detail"]
 

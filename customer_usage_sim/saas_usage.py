@@ -13,7 +13,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from customer_usage.generator.config import NAMESPACE_METRICS
+from customer_usage_sim.config import NAMESPACE_METRICS
 
 _EPOCH = np.datetime64("1970-01-01", "D")
 

@@ -10,8 +10,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from customer_usage.generator import ids
-from customer_usage.generator.timeutil import add_months
+from customer_usage_sim import ids
+from customer_usage_sim.timeutil import add_months
 
 DEPLOYMENTS = ("SaaS", "Self-Managed")
 TIERS = ("Premium", "Ultimate")

@@ -12,9 +12,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from customer_usage.generator import ids
-from customer_usage.generator.config import DefectRates
-from customer_usage.generator.timeutil import day_plus_seconds
+from customer_usage_sim import ids
+from customer_usage_sim.config import DefectRates
+from customer_usage_sim.timeutil import day_plus_seconds
 
 
 def build_licenses(rng: np.random.Generator, world: dict[str, pd.DataFrame], as_of: dt.date,
