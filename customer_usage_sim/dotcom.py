@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -21,8 +22,9 @@ def _ts(days) -> pd.Series:
     return pd.to_datetime(np.asarray(days, dtype="datetime64[D]"))
 
 
-def build_dotcom(rng: np.random.Generator, scale: Scale, lineages: pd.DataFrame, as_of: dt.date,
-                 window_start: dt.date, rates: DefectRates) -> dict[str, pd.DataFrame]:
+def _top_groups(rng: np.random.Generator, scale: Scale, lineages: pd.DataFrame, as_of: dt.date,
+                window_start: dt.date, rates: DefectRates) -> SimpleNamespace:
+    """Top-level groups (paid from the SaaS lineages, trials, free), their plans, seats and subgroup ids."""
     saas = lineages[lineages["deployment"] == "SaaS"].reset_index(drop=True)
     n_paid = len(saas)
     n_trial = int(round(scale.customers * scale.trial_share))
@@ -80,7 +82,17 @@ def build_dotcom(rng: np.random.Generator, scale: Scale, lineages: pd.DataFrame,
     # Nesting: a subgroup's parent is the top group or an earlier subgroup of the same tree.
     parent_rank = np.where(sub_rank > 0, np.floor(rng.random(len(sub_rank)) * (sub_rank + 1)).astype(int) - 1, -1)
     sub_parent = np.where(parent_rank < 0, top_id[sub_owner], top_id[sub_owner] + 1 + parent_rank)
+    return SimpleNamespace(
+        active=active, billable=billable, converted=converted, cur=cur, in_use=in_use, kinds=kinds,
+        max_used=max_used, n_paid=n_paid, n_top=n_top, paid_now=paid_now, plan=plan, saas=saas, seats=seats,
+        start=start, sub_id=sub_id, sub_owner=sub_owner, sub_parent=sub_parent, sub_rank=sub_rank,
+        top_id=top_id, trial_end=trial_end, trial_start=trial_start,
+    )
 
+
+def _users(rng: np.random.Generator, g: SimpleNamespace, as_of: dt.date, window_start: dt.date) -> pd.DataFrame:
+    """gitlab_dotcom.users: active humans, bots, blocked/deactivated accounts."""
+    n_top, billable = g.n_top, g.billable
     # Users: active humans, bots, blocked/deactivated accounts; members drawn from those pools.
     n_billable_total = int(billable.sum())
     n_humans = max(50, int(n_billable_total * 0.9))
@@ -95,7 +107,15 @@ def build_dotcom(rng: np.random.Generator, scale: Scale, lineages: pd.DataFrame,
                                 np.full(n_blocked, None, dtype=object)])
     user_created = day_plus_seconds(random_dates(rng, window_start - dt.timedelta(days=700), as_of, n_users), rng)
     users = pd.DataFrame({"id": user_ids, "state": state, "user_type": user_type, "created_at": user_created})
+    vars(g).update(n_blocked=n_blocked, n_bots=n_bots, n_humans=n_humans, user_created=user_created,
+        user_ids=user_ids, users=users)
+    return users
 
+
+def _members(rng: np.random.Generator, g: SimpleNamespace, as_of: dt.date) -> pd.DataFrame:
+    """gitlab_dotcom.members: billable humans per group, bots, blocked users, pending requests."""
+    n_humans, n_top, billable, user_ids, n_bots = g.n_humans, g.n_top, g.billable, g.user_ids, g.n_bots
+    n_blocked, start, top_id = g.n_blocked, g.start, g.top_id
     perm = rng.permutation(n_humans)
     offsets = rng.integers(0, n_humans, n_top)
     idx = np.repeat(np.arange(n_top), billable)
@@ -126,7 +146,15 @@ def build_dotcom(rng: np.random.Generator, scale: Scale, lineages: pd.DataFrame,
     members["source_type"] = "Namespace"
     members["requested_at"] = members["created_at"].where(members["pending"])
     members = members[["id", "source_id", "source_type", "user_id", "access_level", "requested_at", "created_at"]]
+    vars(g).update(members=members)
+    return members
 
+
+def _namespaces(rng: np.random.Generator, g: SimpleNamespace) -> pd.DataFrame:
+    """gitlab_dotcom.namespaces: top-level groups, subgroups, and a personal namespace per human user."""
+    n_top, start, top_id, sub_id, n_humans = g.n_top, g.start, g.top_id, g.sub_id, g.n_humans
+    sub_parent, sub_owner, user_created, kinds = g.sub_parent, g.sub_owner, g.user_created, g.kinds
+    sub_rank, user_ids, members = g.sub_rank, g.user_ids, g.members
     # Namespaces: top-level groups, subgroups, and a personal namespace per human user.
     owner = np.full(n_top, 0, dtype=np.int64)
     owners = members[members["access_level"] == 50].drop_duplicates("source_id").set_index("source_id")["user_id"]
@@ -149,7 +177,17 @@ def build_dotcom(rng: np.random.Generator, scale: Scale, lineages: pd.DataFrame,
         "owner_id": pd.array(user_ids[:n_humans], dtype="Int64"), "created_at": user_created[:n_humans], "updated_at": user_created[:n_humans],
     })
     namespaces = pd.concat([groups, subgroups, personal], ignore_index=True)
+    vars(g).update(namespaces=namespaces, personal_id=personal_id, slug=slug, top_created=top_created)
+    return namespaces
 
+
+def _gitlab_subscriptions(rng: np.random.Generator, g: SimpleNamespace, as_of: dt.date, rates: DefectRates) -> pd.DataFrame:
+    """gitlab_dotcom.gitlab_subscriptions: every paid/trial group, most free groups, a few personal
+    namespaces, and stale duplicate rows."""
+    n_top, kinds, n_paid, n_humans, top_id, plan = g.n_top, g.kinds, g.n_paid, g.n_humans, g.top_id, g.plan
+    in_use, max_used, cur, top_created = g.in_use, g.max_used, g.cur, g.top_created
+    personal_id, user_created, saas, start, seats = g.personal_id, g.user_created, g.saas, g.start, g.seats
+    paid_now, trial_start, trial_end, active = g.paid_now, g.trial_start, g.trial_end, g.active
     # gitlab_subscriptions: every paid/trial group, most free groups, a few personal namespaces.
     has_row = (kinds != "free") | (rng.random(n_top) < 0.5)
     gs_top = np.flatnonzero(has_row)
@@ -201,24 +239,40 @@ def build_dotcom(rng: np.random.Generator, scale: Scale, lineages: pd.DataFrame,
         gs = pd.concat([gs, stale], ignore_index=True)
     gs.insert(0, "id", np.arange(1, len(gs) + 1, dtype=np.int64))
     gs["trial"] = gs["trial"].astype(bool)
+    vars(g).update(cancel=cancel, gs=gs, has_row=has_row)
+    return gs
 
+
+def _tops(g: SimpleNamespace) -> pd.DataFrame:
+    """One row per top-level group: what the other systems' builders need to know about it."""
+    return pd.DataFrame({
+        "top": np.arange(g.n_top), "namespace_id": g.top_id, "kind": g.kinds, "plan": g.plan, "has_row": g.has_row,
+        "lineage": np.r_[g.saas["lineage"].to_numpy(), np.full(g.n_top - g.n_paid, -1)],
+        "active": g.active, "paid_now": g.paid_now, "start": g.start, "trial_start": g.trial_start,
+        "trial_end": g.trial_end, "converted": g.converted, "cancel": g.cancel, "seats": g.seats,
+        "seats_in_use": g.in_use, "name": g.slug,
+        "first_subgroup": pd.Series(g.sub_id).groupby(g.sub_owner).first().reindex(np.arange(g.n_top)).to_numpy(),
+    })
+
+
+def build_dotcom(rng: np.random.Generator, scale: Scale, lineages: pd.DataFrame, as_of: dt.date,
+                 window_start: dt.date, rates: DefectRates) -> dict[str, pd.DataFrame]:
+    """Every gitlab_dotcom table, one builder each, called in the order they draw from `rng`
+    (the same seed must give the same bytes)."""
+    g = _top_groups(rng, scale, lineages, as_of, window_start, rates)
+    users = _users(rng, g, as_of, window_start)
+    members = _members(rng, g, as_of)
+    namespaces = _namespaces(rng, g)
+    gs = _gitlab_subscriptions(rng, g, as_of, rates)
     plans = pd.DataFrame(PLANS, columns=["id", "name", "title"])
     plans["id"] = plans["id"].astype(np.int64)
-
-    tops = pd.DataFrame({
-        "top": np.arange(n_top), "namespace_id": top_id, "kind": kinds, "plan": plan, "has_row": has_row,
-        "lineage": np.r_[saas["lineage"].to_numpy(), np.full(n_top - n_paid, -1)],
-        "active": active, "paid_now": paid_now, "start": start, "trial_start": trial_start, "trial_end": trial_end,
-        "converted": converted, "cancel": cancel, "seats": seats, "seats_in_use": in_use, "name": slug,
-        "first_subgroup": pd.Series(sub_id).groupby(sub_owner).first().reindex(np.arange(n_top)).to_numpy(),
-    })
     return {
         "gitlab_dotcom/namespaces": namespaces,
         "gitlab_dotcom/gitlab_subscriptions": gs,
         "gitlab_dotcom/plans": plans,
         "gitlab_dotcom/members": members,
         "gitlab_dotcom/users": users,
-        "_tops": tops,
-        "_subgroups": pd.DataFrame({"namespace_id": sub_id, "parent_id": sub_parent, "top": sub_owner}),
-        "_personal": pd.DataFrame({"namespace_id": personal_id}),
+        "_tops": _tops(g),
+        "_subgroups": pd.DataFrame({"namespace_id": g.sub_id, "parent_id": g.sub_parent, "top": g.sub_owner}),
+        "_personal": pd.DataFrame({"namespace_id": g.personal_id}),
     }
