@@ -9,6 +9,7 @@ drifts from it (15-character form, merged account, unknown, missing).
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -18,8 +19,14 @@ from customer_usage_sim.config import DefectRates
 from customer_usage_sim.timeutil import day_plus_seconds, random_dates
 
 
-def build_customers(rng: np.random.Generator, n: int, window_start: dt.date, as_of: dt.date,
-                    rates: DefectRates) -> dict[str, pd.DataFrame]:
+def _accounts(
+    rng: np.random.Generator,
+    n: int,
+    window_start: dt.date,
+    as_of: dt.date,
+    rates: DefectRates,
+) -> SimpleNamespace:
+    """Who the customers are: names, countries, first purchase, surviving SFDC ids, parents, merge chains."""
     company = ids.company_names(rng, n)
     country = ids.pick(rng, ids.COUNTRIES, n)
     # When the customer first bought: spread over the history window, leaving room before as-of.
@@ -51,7 +58,19 @@ def build_customers(rng: np.random.Generator, n: int, window_start: dt.date, as_
     prospects = max(1, int(n * 0.3))
     prospect_ids = ids.sfdc_ids(rng, prospects)
     all_created = day_plus_seconds(since - rng.integers(30, 400, size=n).astype("timedelta64[D]"), rng)
+    return SimpleNamespace(
+        all_created=all_created, c=c, company=company, country=country, deepest=deepest, depth=depth,
+        has_parent=has_parent, lid=lid, loser_rows=loser_rows, merged=merged, n_parents=n_parents,
+        parent_ids=parent_ids, parent_of=parent_of, prospect_ids=prospect_ids, prospects=prospects,
+        since=since, survivor=survivor,
+    )
 
+
+def _sfdc_account(rng: np.random.Generator, g: SimpleNamespace, window_start: dt.date, as_of: dt.date) -> None:
+    """sfdc.account: surviving accounts, parents, merged (deleted) losers and prospects."""
+    loser_rows, survivor, company, parent_of = g.loser_rows, g.survivor, g.company, g.parent_of
+    country, all_created, parent_ids, prospect_ids = g.country, g.all_created, g.parent_ids, g.prospect_ids
+    has_parent, n_parents, prospects = g.has_parent, g.n_parents, g.prospects
     sf_rows = pd.DataFrame({
         "id": survivor,
         "name": company,
@@ -98,7 +117,13 @@ def build_customers(rng: np.random.Generator, n: int, window_start: dt.date, as_
         "created_date": day_plus_seconds(random_dates(rng, window_start, as_of, prospects), rng),
     })
     sfdc_account = pd.concat([sf_rows, parents, losers_frame, prospects_frame], ignore_index=True)
+    vars(g).update(losers_frame=losers_frame, sfdc_account=sfdc_account)
 
+
+def _zuora_account(rng: np.random.Generator, g: SimpleNamespace, n: int, rates: DefectRates) -> None:
+    """zuora.account: its crm_id missing, unknown, or the (possibly merged) account, sometimes 15 characters."""
+    merged, deepest, survivor, since, company = g.merged, g.deepest, g.survivor, g.since, g.company
+    country = g.country
     # Zuora crm_id: missing, unknown, or the (possibly merged) account, sometimes 15 characters.
     u = rng.random(n)
     missing = u < rates.crm_id_missing
@@ -132,7 +157,14 @@ def build_customers(rng: np.random.Generator, n: int, window_start: dt.date, as_
         "updated_date": acct_created,
         "deleted": False,
     })
+    vars(g).update(acct_created=acct_created, crm_id=crm_id, labels=labels, missing=missing, unknown=unknown,
+        zuora_account=zuora_account, zuora_ids=zuora_ids)
 
+
+def _portal_customers(rng: np.random.Generator, g: SimpleNamespace, n: int) -> None:
+    """customers_db.customers: one portal customer per billing account."""
+    acct_created, company, country, zuora_ids = g.acct_created, g.company, g.country, g.zuora_ids
+    survivor = g.survivor
     first = ids.pick(rng, ids.FIRST_NAMES, n)
     last = ids.pick(rng, ids.LAST_NAMES, n)
     portal_created = acct_created - np.timedelta64(3600, "s").astype("timedelta64[us]")
@@ -148,7 +180,15 @@ def build_customers(rng: np.random.Generator, n: int, window_start: dt.date, as_
         "created_at": portal_created,
         "updated_at": portal_created,
     })
+    vars(g).update(customers=customers)
 
+
+def _truth(g: SimpleNamespace, n: int) -> dict[str, pd.DataFrame]:
+    """The public tables and the truth the checks score them against (frames starting with `_`)."""
+    loser_rows, depth, sfdc_account, zuora_account = g.loser_rows, g.depth, g.sfdc_account, g.zuora_account
+    customers, since, company, survivor, zuora_ids = g.customers, g.since, g.company, g.survivor, g.zuora_ids
+    crm_id, labels, lid, c, losers_frame = g.crm_id, g.labels, g.lid, g.c, g.losers_frame
+    parent_ids, prospect_ids, missing, unknown = g.parent_ids, g.prospect_ids, g.missing, g.unknown
     customer_truth = pd.DataFrame({
         "customer": np.arange(n),
         "since": since,
@@ -189,3 +229,13 @@ def build_customers(rng: np.random.Generator, n: int, window_start: dt.date, as_
         "_crm_truth": crm_truth,
         "_merged_losers": losers_frame[["id"]],
     }
+
+
+def build_customers(rng: np.random.Generator, n: int, window_start: dt.date, as_of: dt.date,
+                    rates: DefectRates) -> dict[str, pd.DataFrame]:
+    """One builder per table, called in the order they draw from `rng` (same seed, same bytes)."""
+    g = _accounts(rng, n, window_start, as_of, rates)
+    _sfdc_account(rng, g, window_start, as_of)
+    _zuora_account(rng, g, n, rates)
+    _portal_customers(rng, g, n)
+    return _truth(g, n)
