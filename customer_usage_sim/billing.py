@@ -6,6 +6,7 @@ recurring-charge segments (quantity = seats) known when it was created.
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -36,8 +37,14 @@ def build_catalog(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
             "_plan_charge_ids": pd.DataFrame({"name": list(RATE_PLAN_NAMES), "charge_id": ids.hex32(rng, len(RATE_PLAN_NAMES))})}
 
 
-def build_subscriptions(rng: np.random.Generator, customers: pd.DataFrame, catalog: dict[str, pd.DataFrame],
-                        as_of: dt.date, saas_share: float = 0.5) -> dict[str, pd.DataFrame]:
+def _lineage_draws(
+    rng: np.random.Generator,
+    customers: pd.DataFrame,
+    catalog: dict[str, pd.DataFrame],
+    as_of: dt.date,
+    saas_share: float,
+) -> SimpleNamespace:
+    """Which customers buy which lineages (deployment, tier, start, seats)."""
     n_cust = len(customers)
     second = rng.random(n_cust) < 0.15
     cust_idx = np.concatenate([np.arange(n_cust), np.flatnonzero(second)])
@@ -52,7 +59,15 @@ def build_subscriptions(rng: np.random.Generator, customers: pd.DataFrame, catal
     seats0 = np.clip(np.round(rng.lognormal(np.log(15), 1.0, size=n)), 5, 5000).astype(int)
     plan_id = dict(zip(catalog["zuora/product_rate_plan"]["name"], catalog["zuora/product_rate_plan"]["id"]))
     charge_id = dict(zip(catalog["_plan_charge_ids"]["name"], catalog["_plan_charge_ids"]["charge_id"]))
+    return SimpleNamespace(
+        charge_id=charge_id, cust_idx=cust_idx, n=n, plan_id=plan_id, saas=saas, seats0=seats0, start=start,
+        ultimate=ultimate,
+    )
 
+
+def _timelines(rng: np.random.Generator, g: SimpleNamespace, as_of: dt.date) -> None:
+    """Each lineage's versions and charges over time (amendments, renewals, cancellations)."""
+    n, saas, ultimate, seats0, start, cust_idx = g.n, g.saas, g.ultimate, g.seats0, g.start, g.cust_idx
     # Draw every random number the timelines need up front (vectorized, order-stable).
     u = rng.random((n, 64))
     n_amend = rng.poisson(0.6, size=(n, 4))
@@ -110,7 +125,12 @@ def build_subscriptions(rng: np.random.Generator, customers: pd.DataFrame, catal
             if next(ui) < 0.1:  # a one-time service charge: never counts as seats
                 charges.append(dict(lineage=i, version=v + 1, segment=1, start=ver["created"],
                                     end=ver["created"] + dt.timedelta(days=45), quantity=1, charge_type="OneTime"))
+    vars(g).update(charges=charges, lineages=lineages, tier=tier, ver=ver, versions=versions)
 
+
+def _lineage_ids(rng: np.random.Generator, g: SimpleNamespace, customers: pd.DataFrame) -> None:
+    """Ids and names of lineages and versions."""
+    lineages, versions, charges, ver, n = g.lineages, g.versions, g.charges, g.ver, g.n
     lin = pd.DataFrame(lineages)
     ver = pd.DataFrame(versions)
     chg = pd.DataFrame(charges)
@@ -124,7 +144,12 @@ def build_subscriptions(rng: np.random.Generator, customers: pd.DataFrame, catal
     lin["plan_name"] = lin["deployment"] + " - " + lin["tier"]
     lin["billing_account_id"] = customers["billing_account_id"].to_numpy()[lin["customer"]]
     lin["status"] = np.where(lin["cancel"].notna(), "Cancelled", "Active")
+    vars(g).update(chg=chg, lin=lin, ver=ver)
 
+
+def _subscription(rng: np.random.Generator, g: SimpleNamespace) -> None:
+    """zuora.subscription: one row per version."""
+    ver, lin = g.ver, g.lin
     created_ts = pd.to_datetime(ver["created"]) + pd.to_timedelta(rng.integers(0, 86400, size=len(ver)), unit="s")
     next_created = created_ts.groupby(ver["lineage"]).shift(-1)
     status = np.where(ver["is_latest"], np.where(ver["cancelled"], "Cancelled", "Active"), "Expired")
@@ -151,6 +176,13 @@ def build_subscriptions(rng: np.random.Generator, customers: pd.DataFrame, catal
 
     rp = ver[["lineage", "version", "id", "kind"]].copy()
     rp["rate_plan_id"] = ids.hex32(rng, len(rp))
+    vars(g).update(created_ts=created_ts, lin_of=lin_of, rp=rp, subscription=subscription)
+
+
+def _rate_plans(rng: np.random.Generator, g: SimpleNamespace) -> dict[str, pd.DataFrame]:
+    """zuora.rate_plan, zuora.rate_plan_charge, and the lineages the other systems build on."""
+    subscription, lin, ver, chg, created_ts, rp = g.subscription, g.lin, g.ver, g.chg, g.created_ts, g.rp
+    lin_of, plan_id, tier, charge_id = g.lin_of, g.plan_id, g.tier, g.charge_id
     rate_plan = pd.DataFrame({
         "id": rp["rate_plan_id"],
         "subscription_id": rp["id"],
@@ -193,3 +225,13 @@ def build_subscriptions(rng: np.random.Generator, customers: pd.DataFrame, catal
         "_versions": ver,
         "_charges": chg,
     }
+
+
+def build_subscriptions(rng: np.random.Generator, customers: pd.DataFrame, catalog: dict[str, pd.DataFrame],
+                        as_of: dt.date, saas_share: float = 0.5) -> dict[str, pd.DataFrame]:
+    """One builder per table, called in the order they draw from `rng` (same seed, same bytes)."""
+    g = _lineage_draws(rng, customers, catalog, as_of, saas_share)
+    _timelines(rng, g, as_of)
+    _lineage_ids(rng, g, customers)
+    _subscription(rng, g)
+    return _rate_plans(rng, g)

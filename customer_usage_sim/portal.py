@@ -9,6 +9,7 @@ expired orders that lost their product rate plan.
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -24,15 +25,22 @@ def _join(*flags_and_labels) -> list[str]:
     return [",".join(labels[j] for j in np.flatnonzero(row)) for row in flags]
 
 
-def build_portal(rng: np.random.Generator, world: dict[str, pd.DataFrame], as_of: dt.date,
-                 rates: DefectRates, n_sm_trials: int) -> dict[str, pd.DataFrame]:
+def _portal_context(world: dict[str, pd.DataFrame], as_of: dt.date) -> SimpleNamespace:
+    """What the portal builders read from the other systems."""
     lin = world["_lineages"]
     ver = world["_versions"]
     tops = world["_tops"]
     cust = world["_customers"]
     plan_id = dict(zip(world["zuora/product_rate_plan"]["name"], world["zuora/product_rate_plan"]["id"]))
     as_of64 = np.datetime64(as_of, "D")
+    return SimpleNamespace(
+        as_of64=as_of64, cust=cust, lin=lin, plan_id=plan_id, tops=tops, ver=ver,
+    )
 
+
+def _paid_orders(rng: np.random.Generator, g: SimpleNamespace, rates: DefectRates) -> None:
+    """Paid orders: one per lineage, unless the paid namespace has none at all."""
+    lin, tops, as_of64, ver, plan_id, cust = g.lin, g.tops, g.as_of64, g.ver, g.plan_id, g.cust
     # --- paid orders: one per lineage, unless the paid namespace has none at all
     ns_of_lineage = tops[tops["lineage"] >= 0].set_index("lineage")
     is_saas = (lin["deployment"] == "SaaS").to_numpy()
@@ -82,7 +90,12 @@ def build_portal(rng: np.random.Generator, world: dict[str, pd.DataFrame], as_of
         "_defects": _join(("order_missing_namespace", miss), ("order_on_subgroup", onsub),
                           ("order_unknown_namespace", unknown), ("order_subscription_not_in_zuora", not_in_zuora)),
     })
+    vars(g).update(lin=lin, paid_orders=paid_orders)
 
+
+def _saas_trial_orders(rng: np.random.Generator, g: SimpleNamespace) -> None:
+    """SaaS trial orders (current, expired and converted trials) and their portal customers."""
+    tops, plan_id, cust, lin = g.tops, g.plan_id, g.cust, g.lin
     # --- SaaS trial orders (current, expired and converted trials) and their portal customers
     tt = tops[tops["trial_start"].notna()].reset_index(drop=True)
     n_new = int((tt["lineage"] < 0).sum())
@@ -110,6 +123,19 @@ def build_portal(rng: np.random.Generator, world: dict[str, pd.DataFrame], as_of
         "_true_ns": tt["namespace_id"].to_numpy(dtype=float),
         "_defects": "",
     })
+    vars(g).update(first_new_customer=first_new_customer, n_new=n_new, te=te, trial_orders=trial_orders, ts=ts,
+        tt=tt)
+
+
+def _self_managed_trial_orders(
+    rng: np.random.Generator,
+    g: SimpleNamespace,
+    rates: DefectRates,
+    n_sm_trials: int,
+) -> None:
+    """Self-Managed trial orders (their trial licenses go to free installations)."""
+    as_of64, first_new_customer, n_new, paid_orders = g.as_of64, g.first_new_customer, g.n_new, g.paid_orders
+    trial_orders, plan_id = g.trial_orders, g.plan_id
     # --- Self-Managed trial orders (their trial licenses go to free installations)
     sm_start = as_of64 - rng.integers(40, 600, n_sm_trials).astype("timedelta64[D]")
     sm_trial_cust = first_new_customer + n_new + np.arange(n_sm_trials)
@@ -145,7 +171,17 @@ def build_portal(rng: np.random.Generator, world: dict[str, pd.DataFrame], as_of
     orders["quantity"] = pd.array(orders["quantity"].to_numpy(), dtype="Float64").astype("Int64")
     orders["start_date"] = pd.to_datetime(orders["start_date"])
     orders["end_date"] = pd.to_datetime(orders["end_date"])
+    vars(g).update(orders=orders, sm_start=sm_start)
 
+
+def _trial_only_customers(
+    rng: np.random.Generator,
+    g: SimpleNamespace,
+    world: dict[str, pd.DataFrame],
+    n_sm_trials: int,
+) -> None:
+    """Customers who only trialled (no Zuora, no Salesforce)."""
+    n_new, first_new_customer, sm_start, tt, ts = g.n_new, g.first_new_customer, g.sm_start, g.tt, g.ts
     # --- customers who only trialled (no Zuora, no Salesforce)
     n_tc = n_new + n_sm_trials
     tc_created = day_plus_seconds(np.concatenate([ts[(tt["lineage"] < 0).to_numpy()], sm_start]) - np.timedelta64(1, "D"), rng)
@@ -164,6 +200,12 @@ def build_portal(rng: np.random.Generator, world: dict[str, pd.DataFrame], as_of
     customers = pd.concat([world["customers_db/customers"], trial_customers], ignore_index=True)
 
     current = tt["kind"].to_numpy() == "trial"
+    vars(g).update(current=current, customers=customers)
+
+
+def _portal_tables(rng: np.random.Generator, g: SimpleNamespace) -> dict[str, pd.DataFrame]:
+    """customers_db.trial_histories, and every portal table assembled."""
+    orders, customers, lin, ts, current, te, tt = g.orders, g.customers, g.lin, g.ts, g.current, g.te, g.tt
     trial_histories = pd.DataFrame({
         "gl_namespace_id": tt["namespace_id"].to_numpy(dtype=np.int64),
         "start_date": pd.to_datetime(ts),
@@ -177,3 +219,14 @@ def build_portal(rng: np.random.Generator, world: dict[str, pd.DataFrame], as_of
         "_lineages": lin,
         "_sm_trial_orders": orders[orders["trial"] & orders["gl_namespace_id"].isna()][["id", "start_date", "end_date"]],
     }
+
+
+def build_portal(rng: np.random.Generator, world: dict[str, pd.DataFrame], as_of: dt.date,
+                 rates: DefectRates, n_sm_trials: int) -> dict[str, pd.DataFrame]:
+    """One builder per table, called in the order they draw from `rng` (same seed, same bytes)."""
+    g = _portal_context(world, as_of)
+    _paid_orders(rng, g, rates)
+    _saas_trial_orders(rng, g)
+    _self_managed_trial_orders(rng, g, rates, n_sm_trials)
+    _trial_only_customers(rng, g, world, n_sm_trials)
+    return _portal_tables(rng, g)
