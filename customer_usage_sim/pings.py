@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Iterator
 
 import numpy as np
@@ -272,15 +273,30 @@ def _group_cumsum(values: np.ndarray, group: np.ndarray) -> np.ndarray:
     return cs - (cs[first] - values[first])
 
 
-def _chunk(rng: np.random.Generator, fr: pd.DataFrame, offset: int, pi: np.ndarray, t: np.ndarray, resent: np.ndarray,
-           absent_cutoff: int, lk: Lookups, rates: DefectRates, first_id: int) -> PingChunk:
+def _chunk_context(fr: pd.DataFrame, pi: np.ndarray, t: np.ndarray) -> SimpleNamespace:
+    """The chunk's installations, lineages and days."""
     n = len(pi)
     n_i = len(fr)
     kind = fr["kind"].to_numpy()
     lineage = fr["lineage"].to_numpy()[pi]
     paid = lineage >= 0
     day = t // DAY
+    return SimpleNamespace(
+        day=day, kind=kind, lineage=lineage, n=n, n_i=n_i, paid=paid,
+    )
 
+
+def _licenses_in_use(
+    rng: np.random.Generator,
+    g: SimpleNamespace,
+    fr: pd.DataFrame,
+    pi: np.ndarray,
+    t: np.ndarray,
+    lk: Lookups,
+    rates: DefectRates,
+) -> None:
+    """The license each ping reports: the lineage's latest license started on or before its day."""
+    paid, n, day, lineage = g.paid, g.n, g.day, g.lineage
     # License in use: the lineage's latest license started on or before the ping's day.
     lic_idx = np.searchsorted(lk.lic_key, np.where(paid, lineage * 10**6 + day, 0), side="right") - 1
     lic_idx = np.where(paid, np.maximum(lic_idx, 0), 0)
@@ -302,7 +318,24 @@ def _chunk(rng: np.random.Generator, fr: pd.DataFrame, offset: int, pi: np.ndarr
     lsid = np.where(paid & newer, lk.lic_sub[lic_idx] if len(lk.lic_sub) else None, None)
     lic_users = np.where(paid, lk.lic_users[lic_idx] if len(lk.lic_users) else 0, np.where(in_trial, 100, 0))
     licensed = paid | in_trial
+    vars(g).update(in_trial=in_trial, lic_idx=lic_idx, lic_users=lic_users, licensed=licensed, lsid=lsid,
+        md5=md5, md5_missing=md5_missing, md5_unknown=md5_unknown, newer=newer)
 
+
+def _metrics(
+    rng: np.random.Generator,
+    g: SimpleNamespace,
+    fr: pd.DataFrame,
+    pi: np.ndarray,
+    t: np.ndarray,
+    absent_cutoff: int,
+    lk: Lookups,
+    rates: DefectRates,
+    first_id: int,
+) -> None:
+    """Users and metrics per installation, drifting over time."""
+    licensed, n, paid, lic_users, lineage, n_i = g.licensed, g.n, g.paid, g.lic_users, g.lineage, g.n_i
+    in_trial, kind = g.in_trial, g.kind
     # Users and metrics per installation, drifting over time.
     base = np.where(lineage >= 0, lic_users * rng.uniform(0.5, 1.0, n_i)[pi], rng.lognormal(np.log(8), 0.8, n_i)[pi])
     base = np.where(kind[pi] == "paid_staging", base * 0.2, base)  # a staging server has a few testers
@@ -357,7 +390,20 @@ def _chunk(rng: np.random.Generator, fr: pd.DataFrame, offset: int, pi: np.ndarr
     created = (t + rng.integers(60, 7200, n)).astype("datetime64[s]").astype("datetime64[us]")
     ids_ = np.arange(first_id, first_id + n, dtype=np.int64)
     lic_user_col = np.where(licensed, lic_users, -1)
+    vars(g).update(absent=absent, active=active, billable=billable, created=created, edition=edition,
+        hist_max=hist_max, host_id=host_id, hostname=hostname, ids_=ids_, late=late,
+        lic_user_col=lic_user_col, metric_vals=metric_vals, minus=minus, minus_paths=minus_paths,
+        minus_set=minus_set, recorded=recorded, umau=umau, uuid=uuid, version=version)
 
+
+def _usage_data(g: SimpleNamespace, t: np.ndarray, lk: Lookups) -> None:
+    """version_db.usage_data: the ping rows and their JSON payload."""
+    paid, metric_vals, version, n, ids_, uuid = g.paid, g.metric_vals, g.version, g.n, g.ids_, g.uuid
+    hostname, host_id, edition, md5, lsid = g.hostname, g.host_id, g.edition, g.md5, g.lsid
+    hist_max, active, recorded, created, minus_set = g.hist_max, g.active, g.recorded, g.created, g.minus_set
+    late, in_trial, lic_user_col, licensed = g.late, g.in_trial, g.lic_user_col, g.licensed
+    billable, lic_users, absent = g.billable, g.lic_users, g.absent
+    lic_idx, newer, umau = g.lic_idx, g.newer, g.umau
     # ---- payload
     def metric_text(path: str) -> pa.Array:
         kind_m = dict(WAVE2_METRICS)[path]
@@ -438,7 +484,14 @@ def _chunk(rng: np.random.Generator, fr: pd.DataFrame, offset: int, pi: np.ndarr
         "historical_max_users": hist_max, "active_user_count": active,
         "recorded_at": recorded, "created_at": created, "payload": doc,
     }
+    vars(g).update(usage_data=usage_data)
 
+
+def _ping_truth(g: SimpleNamespace, pi: np.ndarray, t: np.ndarray, resent: np.ndarray, lk: Lookups) -> None:
+    """The truth of each ping: the subscription and account it belongs to, and its defects."""
+    paid, lsid, n, md5_unknown, md5_missing, minus = g.paid, g.lsid, g.n, g.md5_unknown, g.md5_missing, g.minus
+    absent, ids_, uuid, host_id, lineage, lic_idx = g.absent, g.ids_, g.uuid, g.host_id, g.lineage, g.lic_idx
+    md5, minus_paths, recorded = g.md5, g.minus_paths, g.recorded
     # ---- truth
     true_orig = np.where(paid, lk.lineage_original[np.maximum(lineage, 0)], None)
     true_ver = np.where(paid, lk.lic_version[lic_idx] if len(lk.lic_version) else None, None)
@@ -477,7 +530,20 @@ def _chunk(rng: np.random.Generator, fr: pd.DataFrame, offset: int, pi: np.ndarr
         parts.append(pd.DataFrame({"system": "version_db", "table": "usage_data", "row_key": ids_[rows].astype(str),
                                    "defect": label, "detail": detail}))
     defects_df = pd.concat(parts, ignore_index=True)
+    vars(g).update(defects_df=defects_df, rows=rows, truth=truth)
 
+
+def _seat_links(
+    g: SimpleNamespace,
+    fr: pd.DataFrame,
+    pi: np.ndarray,
+    resent: np.ndarray,
+    lk: Lookups,
+) -> PingChunk:
+    """customers_db.license_seat_links: paid primary installations with an order, one per regular ping."""
+    lineage, rows, usage_data, truth, defects_df = g.lineage, g.rows, g.usage_data, g.truth, g.defects_df
+    hostname, uuid, active, lic_users, hist_max = g.hostname, g.uuid, g.active, g.lic_users, g.hist_max
+    paid, recorded, kind, day, ids_ = g.paid, g.recorded, g.kind, g.day, g.ids_
     # ---- seat links: paid primary installations with an order, one per regular ping
     lin_safe = np.maximum(lineage, 0)
     sl = paid & ~resent & (kind[pi] == "paid") & (lk.order_id[lin_safe] >= 0)
@@ -503,6 +569,17 @@ def _chunk(rng: np.random.Generator, fr: pd.DataFrame, offset: int, pi: np.ndarr
         truth = truth[sent].reset_index(drop=True)
         defects_df = defects_df[defects_df["row_key"].isin(set(ids_[sent].astype(str)))].reset_index(drop=True)
     return PingChunk(usage_data, truth, seat_links, defects_df)
+
+
+def _chunk(rng: np.random.Generator, fr: pd.DataFrame, offset: int, pi: np.ndarray, t: np.ndarray, resent: np.ndarray,
+           absent_cutoff: int, lk: Lookups, rates: DefectRates, first_id: int) -> PingChunk:
+    """One builder per table, called in the order they draw from `rng` (same seed, same bytes)."""
+    g = _chunk_context(fr, pi, t)
+    _licenses_in_use(rng, g, fr, pi, t, lk, rates)
+    _metrics(rng, g, fr, pi, t, absent_cutoff, lk, rates, first_id)
+    _usage_data(g, t, lk)
+    _ping_truth(g, pi, t, resent, lk)
+    return _seat_links(g, fr, pi, resent, lk)
 
 
 def installation_type_overrides(inst: Installations) -> pd.DataFrame:
