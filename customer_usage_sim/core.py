@@ -70,31 +70,19 @@ def build_world(scale_name: str, seed: int, as_of: dt.date, rates: DefectRates) 
     return world
 
 
-def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date | None = None,
-             truth_dir: str | Path | None = None, rates: DefectRates | dict | None = None,
-             log=None, rejectable_rows: bool = False) -> GenerationResult:
-    """Write every contract table to `out/<system>/<table>.parquet` and the truth to `truth_dir`.
-
-    `rejectable_rows` adds a few rows the loader must quarantine (`rejectable_rows.py`).
-    """
-    t0 = time.perf_counter()
-    if scale not in SCALES:
-        raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
-    as_of = as_of or DEFAULT_AS_OF
-    rates = rates if isinstance(rates, DefectRates) else DefectRates.with_overrides(rates)
-    landing = Path(out).resolve()
+def _truth_folder(landing: Path, truth_dir: str | Path | None) -> Path:
+    """Where the ground truth goes: never a visible folder inside the landing folder."""
     tdir = Path(truth_dir).resolve() if truth_dir else default_truth_dir(landing)
     if tdir == landing or (landing in tdir.parents and not tdir.relative_to(landing).parts[0].startswith(".")):
         raise ValueError(f"ground truth folder {tdir} must not be a visible folder inside the landing folder "
                          f"{landing} (the pipeline would report its files); use a hidden one, e.g. "
                          f"{landing / TRUTH_FOLDER}, or one outside")
-    window = history_start(as_of, HISTORY_MONTHS)
-    say = log or (lambda msg: None)
-    world = build_world(scale, seed, as_of, rates)
-    say("simulated customers, subscriptions, namespaces, orders and licenses")
-    counts: dict[str, int] = {}
-    rejected: list[dict] = []
+    return tdir
 
+
+def _write_batch_tables(landing: Path, world: dict, rejectable_rows: bool, counts: dict[str, int]) -> list[dict]:
+    """Every contract table the world holds whole (all but the streamed ones); the rejectable rows added."""
+    rejected: list[dict] = []
     for spec in load_contract():
         key = f"{spec.system}/{spec.table}"
         if key in STREAMING_TABLES:
@@ -107,23 +95,12 @@ def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date
             if record:
                 rejected.append(record)
         counts[key] = write_contract_table(landing, spec, frame)
+    return rejected
 
-    say("wrote the non-streamed landing tables")
-    # Truth that needs the big GitLab.com frames, then let those go before the ping pass.
-    tdir.mkdir(parents=True, exist_ok=True)
-    if rejected:
-        write_frame(tdir / "rejectable_rows.parquet", pd.DataFrame(rejected))
-    ns_truth = truth.namespaces(world)
-    write_frame(tdir / "namespaces.parquet", ns_truth)
-    for key in ("gitlab_dotcom/members", "gitlab_dotcom/users", "gitlab_dotcom/namespaces", "_personal",
-                "sfdc/account", "customers_db/customers"):
-        world.pop(key, None)
 
-    # Pings, seat links and ping truth, chunk by chunk.
-    inst = pings.layout(_rng(seed, 8), SCALES[scale], world, as_of, window, rates)
-    lk = pings.lookups(world, window)
-    counts["reference/installation_types"] = write_contract_table(
-        landing, table_spec("reference", "installation_types"), pings.installation_type_overrides(inst))
+def _write_pings(landing: Path, tdir: Path, seed: int, inst, lk, rates: DefectRates, scale: str,
+                 counts: dict[str, int]) -> list[pd.DataFrame]:
+    """version_db.usage_data, customers_db.license_seat_links and the ping truth, chunk by chunk."""
     ud_spec = table_spec("version_db", "usage_data")
     sl_spec = table_spec("customers_db", "license_seat_links")
     ud = TableWriter(landing / "version_db" / "usage_data.parquet", contract_schema(ud_spec), "version_db.usage_data")
@@ -145,16 +122,21 @@ def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date
     counts["customers_db/license_seat_links"] = sl.close()
     if pt is not None:
         pt.close()
-    say(f"wrote {counts['version_db/usage_data']:,} pings and {counts['customers_db/license_seat_links']:,} seat links")
+    return ping_defects
 
+
+def _write_namespace_metrics(landing: Path, seed: int, world: dict, as_of: dt.date, counts: dict[str, int]) -> None:
+    """gitlab_dotcom.namespace_ping_metrics, streamed."""
     nm_spec = table_spec("gitlab_dotcom", "namespace_ping_metrics")
     nm = TableWriter(landing / "gitlab_dotcom" / "namespace_ping_metrics.parquet", contract_schema(nm_spec), "gitlab_dotcom.namespace_ping_metrics")
     for part in saas_usage.metric_chunks(seed, world["_tops"], as_of):
         nm.write(part)
     counts["gitlab_dotcom/namespace_ping_metrics"] = nm.close()
-    say(f"wrote {counts['gitlab_dotcom/namespace_ping_metrics']:,} namespace metric values")
 
-    # Ground truth of everything else.
+
+def _write_truth(tdir: Path, world: dict, ns_truth: pd.DataFrame, inst, as_of: dt.date,
+                 ping_defects: list[pd.DataFrame]) -> None:
+    """Ground truth of everything but namespaces and pings (written earlier)."""
     write_frame(tdir / "orders.parquet", truth.orders(world, ns_truth))
     subs, seats = truth.subscriptions(world, as_of)
     write_frame(tdir / "subscriptions.parquet", subs, date_columns=("subscription_start_date", "subscription_end_date"))
@@ -168,6 +150,49 @@ def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date
     write_frame(tdir / "installations.parquet", truth.installations(inst.frame, first_last, world))
     all_defects = pd.concat([truth.defects(world, ns_truth), *ping_defects], ignore_index=True)
     write_frame(tdir / "defects.parquet", all_defects)
+
+
+def generate(out: str | Path, scale: str = "demo", seed: int = 1, as_of: dt.date | None = None,
+             truth_dir: str | Path | None = None, rates: DefectRates | dict | None = None,
+             log=None, rejectable_rows: bool = False) -> GenerationResult:
+    """Write every contract table to `out/<system>/<table>.parquet` and the truth to `truth_dir`.
+
+    `rejectable_rows` adds a few rows the loader must quarantine (`rejectable_rows.py`).
+    """
+    t0 = time.perf_counter()
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+    as_of = as_of or DEFAULT_AS_OF
+    rates = rates if isinstance(rates, DefectRates) else DefectRates.with_overrides(rates)
+    landing = Path(out).resolve()
+    tdir = _truth_folder(landing, truth_dir)
+    window = history_start(as_of, HISTORY_MONTHS)
+    say = log or (lambda msg: None)
+    world = build_world(scale, seed, as_of, rates)
+    say("simulated customers, subscriptions, namespaces, orders and licenses")
+    counts: dict[str, int] = {}
+    rejected = _write_batch_tables(landing, world, rejectable_rows, counts)
+
+    say("wrote the non-streamed landing tables")
+    # Truth that needs the big GitLab.com frames, then let those go before the ping pass.
+    tdir.mkdir(parents=True, exist_ok=True)
+    if rejected:
+        write_frame(tdir / "rejectable_rows.parquet", pd.DataFrame(rejected))
+    ns_truth = truth.namespaces(world)
+    write_frame(tdir / "namespaces.parquet", ns_truth)
+    for key in ("gitlab_dotcom/members", "gitlab_dotcom/users", "gitlab_dotcom/namespaces", "_personal",
+                "sfdc/account", "customers_db/customers"):
+        world.pop(key, None)
+
+    inst = pings.layout(_rng(seed, 8), SCALES[scale], world, as_of, window, rates)
+    lk = pings.lookups(world, window)
+    counts["reference/installation_types"] = write_contract_table(
+        landing, table_spec("reference", "installation_types"), pings.installation_type_overrides(inst))
+    ping_defects = _write_pings(landing, tdir, seed, inst, lk, rates, scale, counts)
+    say(f"wrote {counts['version_db/usage_data']:,} pings and {counts['customers_db/license_seat_links']:,} seat links")
+    _write_namespace_metrics(landing, seed, world, as_of, counts)
+    say(f"wrote {counts['gitlab_dotcom/namespace_ping_metrics']:,} namespace metric values")
+    _write_truth(tdir, world, ns_truth, inst, as_of, ping_defects)
 
     say("wrote the ground truth")
     ordered = {f"{s.system}/{s.table}": counts[f"{s.system}/{s.table}"] for s in load_contract()}
