@@ -46,8 +46,14 @@ class Installations:
     absent_cutoff: int  # pings before this second lack LATE_METRICS
 
 
-def layout(rng: np.random.Generator, scale: Scale, world: dict[str, pd.DataFrame], as_of: dt.date,
-           window_start: dt.date, rates: DefectRates) -> Installations:
+def _installations(
+    rng: np.random.Generator,
+    scale: Scale,
+    world: dict[str, pd.DataFrame],
+    as_of: dt.date,
+    window_start: dt.date,
+) -> SimpleNamespace:
+    """Installations: one per Self-Managed lineage, staging servers on the same license, trials, free ones, clones."""
     lin = world["_lineages"]
     sm = lin[lin["deployment"] == "Self-Managed"].reset_index(drop=True)
     as_of_day = int(_days(np.datetime64(as_of, "D")))
@@ -115,6 +121,14 @@ def layout(rng: np.random.Generator, scale: Scale, world: dict[str, pd.DataFrame
         "lag": rng.integers(0, 8, n), "tod": rng.integers(0, DAY, n),
         "free_ce": rng.random(n) < 0.5,
     })
+    return SimpleNamespace(
+        as_of_day=as_of_day, end=end, first=first, frame=frame, kind=kind, n=n,
+    )
+
+
+def _ping_times(rng: np.random.Generator, g: SimpleNamespace) -> None:
+    """When each installation pings: weekly, some weeks missing, some silent for months, some switched off."""
+    frame, first, n, kind, end, as_of_day = g.frame, g.first, g.n, g.kind, g.end, g.as_of_day
     # Pings switched off: some paid production instances send only Seat Link (data-contract §6).
     frame["pings_off"] = (kind == "paid") & (rng.random(n) < 0.1)
 
@@ -134,7 +148,12 @@ def layout(rng: np.random.Generator, scale: Scale, world: dict[str, pd.DataFrame
     inst, day = inst[keep], day[keep]
     t = day * DAY + frame["tod"].to_numpy()[inst] + rng.integers(0, 3600, len(inst))
     t = np.minimum(t, as_of_day * DAY - 1)
+    vars(g).update(inst=inst, t=t)
 
+
+def _resent(rng: np.random.Generator, g: SimpleNamespace, rates: DefectRates) -> Installations:
+    """Re-sent pings: a second ping in the same month, hours to days later."""
+    frame, t, inst, n, as_of_day = g.frame, g.t, g.inst, g.n, g.as_of_day
     # Re-sent pings: a second ping in the same month, hours to days later.
     p = rates.several_pings_per_month / max(1e-9, 1 - rates.several_pings_per_month)
     extra = rng.random(len(inst)) < p
@@ -150,6 +169,15 @@ def layout(rng: np.random.Generator, scale: Scale, world: dict[str, pd.DataFrame
     cutoff = int(np.quantile(all_t, rates.metric_absent_old_ping)) if len(all_t) and rates.metric_absent_old_ping > 0 else -1
     frame["n_pings"] = np.where(frame["pings_off"], 0, np.bincount(all_inst, minlength=n))
     return Installations(frame, all_inst, all_t, resent, cutoff)
+
+
+def layout(rng: np.random.Generator, scale: Scale, world: dict[str, pd.DataFrame], as_of: dt.date,
+           window_start: dt.date, rates: DefectRates) -> Installations:
+    """Every installation and when it pings, one step each, in the order they draw from `rng`
+    (the same seed must give the same bytes)."""
+    g = _installations(rng, scale, world, as_of, window_start)
+    _ping_times(rng, g)
+    return _resent(rng, g, rates)
 
 
 def _month_end_seconds(t: np.ndarray) -> np.ndarray:
@@ -573,7 +601,8 @@ def _seat_links(
 
 def _chunk(rng: np.random.Generator, fr: pd.DataFrame, offset: int, pi: np.ndarray, t: np.ndarray, resent: np.ndarray,
            absent_cutoff: int, lk: Lookups, rates: DefectRates, first_id: int) -> PingChunk:
-    """One builder per table, called in the order they draw from `rng` (same seed, same bytes)."""
+    """The pings of a chunk of installations, their seat links and truth, one step each, in the
+    order they draw from `rng` (the same seed must give the same bytes)."""
     g = _chunk_context(fr, pi, t)
     _licenses_in_use(rng, g, fr, pi, t, lk, rates)
     _metrics(rng, g, fr, pi, t, absent_cutoff, lk, rates, first_id)
