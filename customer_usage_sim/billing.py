@@ -125,12 +125,12 @@ def _timelines(rng: np.random.Generator, g: SimpleNamespace, as_of: dt.date) -> 
             if next(ui) < 0.1:  # a one-time service charge: never counts as seats
                 charges.append(dict(lineage=i, version=v + 1, segment=1, start=ver["created"],
                                     end=ver["created"] + dt.timedelta(days=45), quantity=1, charge_type="OneTime"))
-    vars(g).update(charges=charges, lineages=lineages, tier=tier, ver=ver, versions=versions)
+    vars(g).update(charges=charges, lineages=lineages, versions=versions)
 
 
 def _lineage_ids(rng: np.random.Generator, g: SimpleNamespace, customers: pd.DataFrame) -> None:
     """Ids and names of lineages and versions."""
-    lineages, versions, charges, ver, n = g.lineages, g.versions, g.charges, g.ver, g.n
+    lineages, versions, charges, n = g.lineages, g.versions, g.charges, g.n
     lin = pd.DataFrame(lineages)
     ver = pd.DataFrame(versions)
     chg = pd.DataFrame(charges)
@@ -182,7 +182,7 @@ def _subscription(rng: np.random.Generator, g: SimpleNamespace) -> None:
 def _rate_plans(rng: np.random.Generator, g: SimpleNamespace) -> dict[str, pd.DataFrame]:
     """zuora.rate_plan, zuora.rate_plan_charge, and the lineages the other systems build on."""
     subscription, lin, ver, chg, created_ts, rp = g.subscription, g.lin, g.ver, g.chg, g.created_ts, g.rp
-    lin_of, plan_id, tier, charge_id = g.lin_of, g.plan_id, g.tier, g.charge_id
+    lin_of, plan_id, charge_id = g.lin_of, g.plan_id, g.charge_id
     rate_plan = pd.DataFrame({
         "id": rp["rate_plan_id"],
         "subscription_id": rp["id"],

@@ -59,8 +59,8 @@ def _accounts(
     prospect_ids = ids.sfdc_ids(rng, prospects)
     all_created = day_plus_seconds(since - rng.integers(30, 400, size=n).astype("timedelta64[D]"), rng)
     return SimpleNamespace(
-        all_created=all_created, c=c, company=company, country=country, deepest=deepest, depth=depth,
-        has_parent=has_parent, lid=lid, loser_rows=loser_rows, merged=merged, n_parents=n_parents,
+        all_created=all_created, company=company, country=country, deepest=deepest,
+        has_parent=has_parent, loser_rows=loser_rows, merged=merged, n_parents=n_parents,
         parent_ids=parent_ids, parent_of=parent_of, prospect_ids=prospect_ids, prospects=prospects,
         since=since, survivor=survivor,
     )
@@ -185,9 +185,9 @@ def _portal_customers(rng: np.random.Generator, g: SimpleNamespace, n: int) -> N
 
 def _truth(g: SimpleNamespace, n: int) -> dict[str, pd.DataFrame]:
     """The public tables and the truth the checks score them against (frames starting with `_`)."""
-    loser_rows, depth, sfdc_account, zuora_account = g.loser_rows, g.depth, g.sfdc_account, g.zuora_account
+    loser_rows, sfdc_account, zuora_account = g.loser_rows, g.sfdc_account, g.zuora_account
     customers, since, company, survivor, zuora_ids = g.customers, g.since, g.company, g.survivor, g.zuora_ids
-    crm_id, labels, lid, c, losers_frame = g.crm_id, g.labels, g.lid, g.c, g.losers_frame
+    crm_id, labels, losers_frame = g.crm_id, g.labels, g.losers_frame
     parent_ids, prospect_ids, missing, unknown = g.parent_ids, g.prospect_ids, g.missing, g.unknown
     customer_truth = pd.DataFrame({
         "customer": np.arange(n),
