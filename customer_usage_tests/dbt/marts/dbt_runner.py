@@ -19,7 +19,7 @@ import pandas as pd
 from customer_usage.dbt.project import dbt_env
 from customer_usage.settings import DBT_PROJECT_DIR, Settings
 from customer_usage_tests.helpers import environment, local_settings
-from customer_usage_tests.model.rawload import load_raw
+from customer_usage_tests.dbt.rawload import load_raw
 
 MART = "marts.mart_product_usage_paid_user_metrics_monthly"
 MONTHLY_MODELS = ("int_ping_metrics", "fct_ping", "fct_ping_metric", "int_ping_latest", "int_namespace_metrics",

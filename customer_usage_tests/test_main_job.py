@@ -1,7 +1,7 @@
 """`customer-usage run` on a user's own extracts: full history, and checks that hold
 back exports instead of the model.
 
-The landing folder is the monthly mart's hand-written one (customer_usage_tests/mart)
+The landing folder is the monthly mart's hand-written one (customer_usage_tests/dbt/marts)
 plus, for this test:
 - an older Self-Managed lineage O_OLD in effect March 2019 - February 2020 with three
   pings (2019-03, 2019-11, 2020-02): history years before any built-in date;
@@ -26,7 +26,7 @@ import pytest
 from customer_usage.exports.holds import EXIT_EXPORTS_HELD
 from customer_usage.sfdc_ids import to_18
 from customer_usage_tests.helpers import environment, local_settings, query, write_landing
-from customer_usage_tests.mart import landing_data as data
+from customer_usage_tests.dbt.marts import landing_data as data
 
 BROKEN_CRM = [to_18(f"001Zz00000Brok{i}") for i in range(6)]
 OLD_PINGS = {"2019-03-15": 101, "2019-11-20": 102, "2020-02-10": 103}

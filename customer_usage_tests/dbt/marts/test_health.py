@@ -8,8 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from customer_usage_tests.mart import health_landing as data
-from customer_usage_tests.mart.dbt_runner import MART, Warehouse
+from customer_usage_tests.dbt.marts import health_landing as data
+from customer_usage_tests.dbt.marts.dbt_runner import MART, Warehouse
 
 HEALTH_MODELS = ("+rpt_product_usage_health_score_account", "+rpt_ping_metric_totals_w_estimates_monthly",
                  "+mart_product_usage_free_user_metrics_monthly", "dim_health_score_band")

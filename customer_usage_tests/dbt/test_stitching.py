@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from customer_usage_tests.model.conftest import q
+from customer_usage_tests.dbt.conftest import q
 
 
 def rows(path, sql):

@@ -6,8 +6,8 @@ import duckdb
 import pytest
 
 from customer_usage.sfdc_ids import to_18
-from customer_usage_tests.model import landing_data as d
-from customer_usage_tests.model.conftest import q
+from customer_usage_tests.dbt import landing_data as d
+from customer_usage_tests.dbt.conftest import q
 
 
 def billing(small_warehouse) -> dict[str, str | None]:

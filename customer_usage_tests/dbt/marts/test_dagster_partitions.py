@@ -12,8 +12,8 @@ import pytest
 from customer_usage.dbt.project import dbt_env, dbt_executable
 from customer_usage.settings import DBT_PROJECT_DIR, Settings
 from customer_usage_tests.helpers import environment, materialize
-from customer_usage_tests.mart import landing_data as data
-from customer_usage_tests.mart.dbt_runner import HEALTH_MODELS, MONTHLY_MODELS, Warehouse
+from customer_usage_tests.dbt.marts import landing_data as data
+from customer_usage_tests.dbt.marts.dbt_runner import HEALTH_MODELS, MONTHLY_MODELS, Warehouse
 
 MONTHLY_KEYS = [
     dg.AssetKey(["intermediate" if name.startswith("int_") else "marts", name]) for name in MONTHLY_MODELS

@@ -9,8 +9,8 @@ import math
 import pandas as pd
 import pytest
 
-from customer_usage_tests.mart import landing_data as data
-from customer_usage_tests.mart.dbt_runner import MART, Warehouse
+from customer_usage_tests.dbt.marts import landing_data as data
+from customer_usage_tests.dbt.marts.dbt_runner import MART, Warehouse
 
 
 @pytest.fixture(scope="module")

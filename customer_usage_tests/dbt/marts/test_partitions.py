@@ -7,8 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from customer_usage_tests.mart import landing_data as data
-from customer_usage_tests.mart.dbt_runner import HEALTH_MODELS, MONTHLY_TABLES, Warehouse
+from customer_usage_tests.dbt.marts import landing_data as data
+from customer_usage_tests.dbt.marts.dbt_runner import HEALTH_MODELS, MONTHLY_TABLES, Warehouse
 
 MONTHS = ["2026-06-01", "2026-07-01", "2026-08-01", "2026-09-01", "2026-10-01"]
 UPSTREAM = ("+mart_product_usage_paid_user_metrics_monthly", "+fct_ping_metric", *(f"+{m}" for m in HEALTH_MODELS))

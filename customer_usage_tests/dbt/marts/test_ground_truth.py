@@ -10,7 +10,7 @@ import pytest
 
 from customer_usage_sim.core import generate
 from customer_usage.sources.contract import load_contract
-from customer_usage_tests.mart.dbt_runner import MART, Warehouse
+from customer_usage_tests.dbt.marts.dbt_runner import MART, Warehouse
 
 
 @pytest.fixture(scope="module")

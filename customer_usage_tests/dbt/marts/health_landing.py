@@ -24,7 +24,7 @@ from __future__ import annotations
 import pandas as pd
 
 from customer_usage.sfdc_ids import to_18
-from customer_usage_tests.mart.landing_data import EVENTS, TS, _charge, _frame, _namespace_metric, _ping, _subscription
+from customer_usage_tests.dbt.marts.landing_data import EVENTS, TS, _charge, _frame, _namespace_metric, _ping, _subscription
 from customer_usage.sources.contract import load_contract
 
 AS_OF = "2026-10-15"

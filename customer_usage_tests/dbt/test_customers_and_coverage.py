@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from customer_usage.sfdc_ids import to_18
-from customer_usage_tests.model import landing_data as d
-from customer_usage_tests.model.conftest import q
+from customer_usage_tests.dbt import landing_data as d
+from customer_usage_tests.dbt.conftest import q
 
 
 def test_dim_customer_entities(small_warehouse):

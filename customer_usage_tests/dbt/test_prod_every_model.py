@@ -27,9 +27,9 @@ import sqlglot
 from sqlglot.errors import ErrorLevel
 
 from customer_usage.docs_gen.manifest import compile_for
-from customer_usage_tests.mart import landing_data
-from customer_usage_tests.mart.dbt_runner import Warehouse
-from customer_usage_tests.model.conftest import FAKE_DATABASE
+from customer_usage_tests.dbt.marts import landing_data
+from customer_usage_tests.dbt.marts.dbt_runner import Warehouse
+from customer_usage_tests.dbt.conftest import FAKE_DATABASE
 
 SQL_TYPES = {"VARCHAR": "varchar", "BIGINT": "number", "INTEGER": "number", "DOUBLE": "float", "BOOLEAN": "boolean",
              "DATE": "date", "TIMESTAMP": "timestamp_ntz", "TIMESTAMP WITH TIME ZONE": "timestamp_tz"}

@@ -10,8 +10,8 @@ import pytest
 
 from customer_usage.docs_gen.build import dbt_build, load_sources
 from customer_usage_tests.helpers import local_settings, write_landing
-from customer_usage_tests.model import roadmap_data as d
-from customer_usage_tests.model.conftest import q
+from customer_usage_tests.dbt import roadmap_data as d
+from customer_usage_tests.dbt.conftest import q
 
 
 @pytest.fixture(scope="module")
