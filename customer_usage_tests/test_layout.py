@@ -79,3 +79,13 @@ def test_the_code_location_does_not_import_the_simulator():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_the_readme_layout_lists_every_top_level_module_and_folder():
+    readme = (ROOT / "README.md").read_text()
+    layout = readme[readme.index("## Layout"):readme.index("### Follow a row")]
+    package = ROOT / "customer_usage"
+    entries = [p.name for p in package.glob("*.py") if p.name != "__init__.py"]
+    entries += [f"{p.name}/" for p in package.iterdir() if p.is_dir() and (p / "__init__.py").exists()]
+    missing = sorted(e for e in entries if f"  {e} " not in layout)
+    assert missing == [], f"README.md's layout section does not list: {', '.join(missing)}"
