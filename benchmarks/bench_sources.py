@@ -23,7 +23,6 @@ Run: `.venv/bin/python -m benchmarks.bench_sources --scale demo`
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
