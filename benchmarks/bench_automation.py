@@ -46,7 +46,7 @@ def run(scale: str) -> list[dict]:
 
     from customer_usage.automation.arrival import build_arrival_sensor
     from customer_usage.automation.landing import list_extract_files, scan_landing
-    from customer_usage.generator.core import generate
+    from customer_usage_sim.core import generate
 
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench_automation_") as tmp_name:

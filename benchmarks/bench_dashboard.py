@@ -150,7 +150,9 @@ def browser_times(warehouse: Path, account: str) -> list[dict]:
 
 
 def run(scale: str) -> list[dict]:
-    given = os.environ.get(WAREHOUSE_ENV)
+    from customer_usage.settings import Settings
+
+    given = Settings.from_env().bench_warehouse
     with tempfile.TemporaryDirectory(prefix="bench_dashboard_") as tmp:
         warehouse = Path(given) if given else _build(scale, Path(tmp))
         rows, account = query_times(warehouse)

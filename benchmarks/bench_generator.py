@@ -26,7 +26,7 @@ GOALS = {"medium": {"seconds": 60.0, "peak_rss_mib": 2048.0}}
 _CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from customer_usage.generator.core import generate
+from customer_usage_sim.core import generate
 t = time.perf_counter()
 r = generate(sys.argv[1], scale=sys.argv[2], seed=1)
 size = sum(p.stat().st_size for p in Path(sys.argv[1]).rglob('*') if p.is_file())

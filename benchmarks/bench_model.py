@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -68,10 +67,10 @@ def _row(measure: str, value, unit: str, **extra) -> dict:
 
 
 def _landing(scale: str, work: Path) -> Path:
-    given = os.environ.get(LANDING_ENV)
+    given = Settings.from_env().bench_landing_dir
     if given:
         return Path(given)
-    from customer_usage.generator.core import generate
+    from customer_usage_sim.core import generate
 
     return generate(work / "landing", scale=scale, seed=1).landing_dir
 

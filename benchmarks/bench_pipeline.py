@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -285,7 +284,7 @@ def run(scale: str, workdir: Path | None = None) -> list[dict]:
     root = Path(workdir or tempfile.mkdtemp(prefix="bench_pipeline_"))
     try:
         rows = []
-        given = os.environ.get(LANDING_ENV)
+        given = Settings.from_env().bench_landing_dir
         if given:  # the user's own extracts instead of generated ones
             landing = Path(given).resolve()
             rows.append(_row("generate_s", 0.0, "s", note=f"{LANDING_ENV}={landing}"))

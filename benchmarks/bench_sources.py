@@ -23,7 +23,6 @@ Run: `.venv/bin/python -m benchmarks.bench_sources --scale demo`
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -46,9 +45,12 @@ def _row(measure: str, value, unit: str, **extra) -> dict:
 
 
 def _landing(scale: str, tmp: Path) -> Path:
-    if os.environ.get(LANDING_ENV):
-        return Path(os.environ[LANDING_ENV])
-    from customer_usage.generator.core import generate
+    from customer_usage.settings import Settings
+
+    given = Settings.from_env().bench_landing_dir
+    if given:
+        return given
+    from customer_usage_sim.core import generate
 
     return generate(tmp / "landing", scale=scale, seed=1).landing_dir
 

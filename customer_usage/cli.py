@@ -29,7 +29,7 @@ def _rate(text: str) -> tuple[str, float]:
 
 
 def _add_generate(subparsers) -> None:
-    from customer_usage.generator.config import SCALES
+    from customer_usage_sim.config import SCALES
 
     p = subparsers.add_parser(
         "generate",
@@ -50,7 +50,7 @@ def _add_generate(subparsers) -> None:
 
 
 def _run_generate(args) -> int:
-    from customer_usage.generator.core import generate
+    from customer_usage_sim.core import generate
 
     log = None
     if args.verbose:
@@ -107,7 +107,7 @@ def _add_docs(subparsers) -> None:
 
 
 def _run_docs(args) -> int:
-    from customer_usage.catalog.docs import write as write_metrics_docs
+    from customer_usage.docs_gen.metrics import write as write_metrics_docs
     from customer_usage.docs_gen.erd import main as erd_docs
 
     status = erd_docs([])

@@ -42,9 +42,10 @@ from customer_usage.run_recovery import clean_scratch, mark_orphaned_runs, run_t
 from customer_usage.exports.holds import held_exports_notices
 from customer_usage.run_report import Notice, RunSummary, phase_of_step, render, summarize_run
 from customer_usage.settings import DBT_PROJECT_DIR, DEFAULT_LANDING_DIR, Settings
+from customer_usage.sources.landing import list_extract_files
+from customer_usage.warehouse import WRITER_TAGS
 
 DEMO_SEED = 1
-WRITER_TAGS = {"customer_usage/warehouse": "duckdb"}
 MART = "marts.mart_product_usage_paid_user_metrics_monthly"
 # Paragraphs other areas add to the summary: f(settings, instance, run_id) -> [Notice].
 NOTICE_PROVIDERS: list[Callable[[Settings, dg.DagsterInstance, str], list[Notice]]] = [held_exports_notices]
@@ -53,11 +54,11 @@ NOTICE_PROVIDERS: list[Callable[[Settings, dg.DagsterInstance, str], list[Notice
 def ensure_landing(settings: Settings, say: Callable[[str], None] = print) -> None:
     """Generate the demo extracts when the landing folder is the default and empty."""
     landing = settings.landing_dir
-    if any(landing.glob("[!.]*/*.parquet")) or any(landing.glob("[!.]*/*.csv")):
+    if list_extract_files(landing):
         return
     if landing != DEFAULT_LANDING_DIR.resolve():
         raise SystemExit(f"CUSTOMER_USAGE_LANDING_DIR={landing} holds no <system>/<table>.parquet|csv files")
-    from customer_usage.generator.core import generate
+    from customer_usage_sim.core import generate
 
     say(f"No extracts in {landing}: generating the demo data set (seed {DEMO_SEED}, with a few rows "
         "the loader must quarantine) ...")

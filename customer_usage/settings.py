@@ -49,6 +49,11 @@ class Settings:
     # limit and spills to this folder past it (None: `<warehouse file>.tmp`, DuckDB's own default).
     duckdb_memory_limit: str = "3GB"
     duckdb_temp_dir: Path | None = None
+    # prod only: load the landing files into Snowflake instead of observing raw tables an EL tool fills
+    prod_load_files: bool = False
+    # benchmarks (benchmarks/): existing extracts / warehouse to measure instead of generated ones
+    bench_landing_dir: Path | None = None
+    bench_warehouse: Path | None = None
 
     @property
     def is_local(self) -> bool:
@@ -83,7 +88,15 @@ class Settings:
             metric_definitions_dir=_path_setting(env, "CUSTOMER_USAGE_METRIC_DEFINITIONS_DIR"),
             duckdb_memory_limit=_memory_limit(env),
             duckdb_temp_dir=_path_setting(env, "CUSTOMER_USAGE_DUCKDB_TEMP_DIR"),
+            prod_load_files=env.get("CUSTOMER_USAGE_PROD_LOAD_FILES", "").strip().lower() in ("1", "true", "yes"),
+            bench_landing_dir=_path_setting(env, "CUSTOMER_USAGE_BENCH_LANDING_DIR"),
+            bench_warehouse=_path_setting(env, "CUSTOMER_USAGE_BENCH_WAREHOUSE"),
         )
+
+    @property
+    def loads_landing_files(self) -> bool:
+        """Source assets load the landing folder (local, or prod with `prod_load_files`)."""
+        return self.is_local or self.prod_load_files
 
 
 def _number(env, name: str, default, kind, low, high):

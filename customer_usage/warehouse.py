@@ -19,6 +19,16 @@ from dagster_snowflake import SnowflakeResource
 # Every asset that writes the warehouse runs in this pool; dagster.yaml lets one run
 # hold it at a time (DuckDB allows one writer per file).
 WAREHOUSE_POOL = "warehouse_writer"
+# Runs that write the warehouse carry this tag; the instance's run queue allows one
+# at a time (DuckDB has one writer per file) and the arrival sensor waits for them.
+WRITER_TAG_KEY = "customer_usage/warehouse"
+WRITER_TAGS = {WRITER_TAG_KEY: "duckdb"}
+PROD_WRITER_TAGS = {WRITER_TAG_KEY: "snowflake"}
+
+
+def writer_tags(is_local: bool) -> dict[str, str]:
+    """The tags of a run that writes the warehouse of this target."""
+    return dict(WRITER_TAGS if is_local else PROD_WRITER_TAGS)
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 

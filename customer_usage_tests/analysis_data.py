@@ -30,8 +30,8 @@ from customer_usage.dbt.project import dbt_env, dbt_executable
 from customer_usage.settings import DBT_PROJECT_DIR, Settings
 from customer_usage.sfdc_ids import to_18
 from customer_usage_tests.helpers import local_settings
-from customer_usage_tests.mart import landing_data as mart
-from customer_usage_tests.model.rawload import load_raw
+from customer_usage_tests.dbt.marts import landing_data as mart
+from customer_usage_tests.dbt.rawload import load_raw
 
 AS_OF = mart.AS_OF
 ACME = mart.CRM

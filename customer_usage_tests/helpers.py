@@ -97,3 +97,7 @@ def _capture_fakesnow_server():
 
 
 fakesnow_server = _capture_fakesnow_server()
+
+
+# The Snowflake database name models are compiled for offline, so fakesnow can run their SQL.
+FAKE_DATABASE = "DB"

@@ -13,9 +13,9 @@ from typing import Mapping
 
 import dagster as dg
 
-from customer_usage.automation.conditions import WRITER_TAGS
 from customer_usage.automation.landing import LandingChanges, dump_cursor, parse_cursor, scan_landing, table_of
-from customer_usage.automation.runs import writer_run_in_progress
+from customer_usage.automation.runs import run_in_progress
+from customer_usage.warehouse import WRITER_TAGS
 
 ARRIVAL_SENSOR_NAME = "landing_arrival_sensor"
 # A changed file must be this old before it is loaded: copies still in progress
@@ -49,7 +49,7 @@ def build_arrival_sensor(
         ),
     )
     def _arrival_sensor(context: dg.SensorEvaluationContext):
-        busy = writer_run_in_progress(context.instance, writer_tags)
+        busy = run_in_progress(context.instance, writer_tags)
         if busy is not None:
             return dg.SkipReason(
                 f"Waiting: write run {busy.run_id} ({busy.job_name}) is {busy.status.value}; "

@@ -10,16 +10,16 @@ automation follows the run machinery instead.
 from __future__ import annotations
 
 import dagster as dg
-from dagster._core.asset_graph_view.entity_subset import EntitySubset
-from dagster._core.definitions.declarative_automation.automation_context import AutomationContext
-from dagster._core.definitions.declarative_automation.operands.subset_automation_condition import (
-    SubsetAutomationCondition,
-)
-from dagster._core.storage.asset_check_execution_record import (
+
+from customer_usage.compat import (
     AssetCheckExecutionRecord,
     AssetCheckExecutionResolvedStatus,
+    AutomationContext,
+    EntitySubset,
+    SubsetAutomationCondition,
+    executable_in_same_run,
+    record,
 )
-from dagster._record import record
 
 
 @record
@@ -70,8 +70,6 @@ def _asset_joins_the_run(context: AutomationContext[dg.AssetCheckKey]) -> bool:
     reads another table (`relationships` tests) is evaluated after that table,
     which may come after the child being evaluated now.
     """
-    from dagster._core.definitions.assets.graph.asset_graph import executable_in_same_run
-
     asset_key = context.key.asset_key
     requested = context.request_subsets_by_key.get(asset_key)
     return bool(

@@ -13,20 +13,13 @@ from __future__ import annotations
 import datetime as dt
 
 import dagster as dg
-from dagster._core.definitions.declarative_automation.operators.boolean_operators import (
-    OrAutomationCondition,
-)
 
 from customer_usage.automation.load_gate import SourceLoadInProgress
+from customer_usage.compat import OrAutomationCondition
 from customer_usage.automation.check_gate import (
     CheckedAssetWillBeRequested,
     all_deps_blocking_checks_not_errored,
 )
-
-# Runs that write the warehouse carry this tag; the instance's run queue allows one
-# at a time (DuckDB has one writer per file) and the arrival sensor waits for them.
-WRITER_TAG_KEY = "customer_usage/warehouse"
-WRITER_TAGS = {WRITER_TAG_KEY: "duckdb"}
 
 # A closed month is finalised on the 2nd at 03:00 UTC, leaving a day for late pings.
 MONTH_CLOSE_CRON = "0 3 2 * *"

@@ -19,22 +19,20 @@ import warnings
 import dagster as dg
 
 from customer_usage.automation.arrival import build_arrival_sensor
-from customer_usage.automation.conditions import WRITER_TAGS
 from customer_usage.automation.observation import build_observation_job, build_observation_schedule
 from customer_usage.automation.schedules import build_safety_net_schedule
 from customer_usage.settings import Settings
 from customer_usage.sources.contract import SYSTEMS
-from customer_usage.sources.definitions import prod_loads_files
+from customer_usage.warehouse import writer_tags as warehouse_writer_tags
 
 LOAD_JOB_NAME = "load_changed_sources"
 REFRESH_JOB_NAME = "refresh_stale"
 AUTOMATION_SENSOR_NAME = "customer_usage_automation_sensor"
 AUTOMATION_INTERVAL_SECONDS = 30
-PROD_WRITER_TAGS = {"customer_usage/warehouse": "snowflake"}
 
 
 def writer_tags(settings: Settings) -> dict[str, str]:
-    return dict(WRITER_TAGS if settings.is_local else PROD_WRITER_TAGS)
+    return warehouse_writer_tags(settings.is_local)
 
 
 def source_selection(observable: bool = False) -> dg.AssetSelection:
@@ -55,7 +53,7 @@ def build_automation_defs(settings: Settings) -> dg.Definitions:
     jobs: list = [refresh_job]
     sensors: list = []
     schedules: list = []
-    if settings.is_local or prod_loads_files():
+    if settings.loads_landing_files:
         load_job = dg.define_asset_job(
             LOAD_JOB_NAME,
             selection=source_selection(),

@@ -16,12 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from customer_usage.sources.contract import load_contract
+from customer_usage.sources.landing import contract_tables, list_extract_files, table_of
 
-EXTRACT_SUFFIXES = (".parquet", ".csv")
-# Files being written by common tools; never loaded half-written.
-IGNORED_PREFIXES = (".", "~", "_")
-IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".swp")
+__all__ = ["contract_tables", "list_extract_files", "table_of", "scan_landing", "LandingChanges"]
 
 FileState = tuple[int, int, str]  # size, mtime_ns, sha256
 
@@ -32,43 +29,6 @@ def file_sha256(path: Path, chunk_bytes: int = 1 << 20) -> str:
         for chunk in iter(lambda: handle.read(chunk_bytes), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def contract_tables() -> set[tuple[str, str]]:
-    return {(spec.system, spec.table) for spec in load_contract()}
-
-
-def table_of(relative_path: str) -> tuple[str, str] | None:
-    """`zuora/account.csv` -> ("zuora", "account"); None when not in the landing layout."""
-    parts = relative_path.split("/")
-    if len(parts) != 2:
-        return None
-    system, filename = parts
-    path = Path(filename)
-    if path.suffix.lower() not in EXTRACT_SUFFIXES:
-        return None
-    return system, path.stem
-
-
-def list_extract_files(landing_dir: Path) -> dict[str, Path]:
-    """`<system>/<table>.parquet|csv` files, by path relative to the landing folder."""
-    files: dict[str, Path] = {}
-    if not landing_dir.is_dir():
-        return files
-    for system_dir in sorted(landing_dir.iterdir()):
-        if not system_dir.is_dir() or system_dir.name.startswith(IGNORED_PREFIXES):
-            continue
-        for path in sorted(system_dir.iterdir()):
-            name = path.name
-            if (
-                not path.is_file()
-                or name.startswith(IGNORED_PREFIXES)
-                or name.lower().endswith(IGNORED_SUFFIXES)
-                or path.suffix.lower() not in EXTRACT_SUFFIXES
-            ):
-                continue
-            files[f"{system_dir.name}/{name}"] = path
-    return files
 
 
 @dataclass

@@ -12,25 +12,21 @@ drop of many files to one refresh of each model.
 from __future__ import annotations
 
 import dagster as dg
-from dagster._core.asset_graph_view.entity_subset import EntitySubset
-from dagster._core.definitions.declarative_automation.automation_context import AutomationContext
-from dagster._core.definitions.declarative_automation.operands.subset_automation_condition import (
+
+from customer_usage.automation.runs import run_in_progress
+from customer_usage.compat import (
+    AutomationContext,
+    EntitySubset,
     SubsetAutomationCondition,
+    record,
 )
-from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
-from dagster._record import record
 
 TRIGGER_TAG = "customer_usage/trigger"
 LOAD_TRIGGERS = ("landing_arrival", "raw_observation")
 
 
 def source_load_in_progress(instance: dg.DagsterInstance) -> bool:
-    for trigger in LOAD_TRIGGERS:
-        if instance.get_run_records(
-            filters=dg.RunsFilter(statuses=list(IN_PROGRESS_RUN_STATUSES), tags={TRIGGER_TAG: trigger}), limit=1
-        ):
-            return True
-    return False
+    return any(run_in_progress(instance, {TRIGGER_TAG: trigger}) for trigger in LOAD_TRIGGERS)
 
 
 @record

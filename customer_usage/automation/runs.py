@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Mapping
 
 import dagster as dg
-from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
+
+from customer_usage.compat import IN_PROGRESS_RUN_STATUSES
 
 
-def writer_run_in_progress(instance: dg.DagsterInstance, tags: Mapping[str, str]) -> dg.DagsterRun | None:
+def run_in_progress(instance: dg.DagsterInstance, tags: Mapping[str, str]) -> dg.DagsterRun | None:
     """A queued or running run carrying `tags`, if any.
 
     Sensors check this before requesting a write: a second writer on the DuckDB

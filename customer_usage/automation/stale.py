@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Iterable
 
 import dagster as dg
-from dagster._core.definitions.assets.graph.base_asset_graph import BaseAssetGraph
 
+from customer_usage.compat import BaseAssetGraph
 from customer_usage.automation.landing import contract_tables, list_extract_files, table_of
 
 

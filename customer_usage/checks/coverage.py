@@ -19,10 +19,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from customer_usage.plans import PAID_PLAN_IDS
 from customer_usage.sfdc_ids import to_18_sql
 from customer_usage.sources.contract import table_spec
 
-PAID_PLAN_IDS = (2, 3, 4, 100, 101)
 SAMPLE_KEYS = 10
 MAX_MERGE_DEPTH = 10
 

@@ -15,11 +15,12 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
+from customer_usage.compat import release_dbt_duckdb_connection
 from customer_usage.dbt.project import dbt_executable
 from customer_usage.dbt.translator import CustomerUsageTranslator
 from customer_usage.partitions import monthly_partitions
 from customer_usage.environment import environment
-from customer_usage.docs_gen.charts import attach_charts, report_charts
+from customer_usage.dbt.charts import attach_charts, report_charts
 from customer_usage.settings import DBT_PROJECT_DIR, Settings
 from customer_usage.warehouse import WAREHOUSE_POOL, WarehouseResource
 
@@ -102,15 +103,7 @@ def _release_dbt_duckdb() -> None:
     (loaders, checks, exports, the next dbt step) then fails with "Can't open a
     connection to same database file with a different configuration".
     """
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:
-        return
-    with DuckDBConnectionManager._LOCK:
-        env = DuckDBConnectionManager._ENV
-        DuckDBConnectionManager._ENV = None
-    if env is not None:
-        env.close()
+    release_dbt_duckdb_connection()
 
 
 def dbt_cli_resource(project: DbtProject, settings: Settings) -> DbtCliResource:

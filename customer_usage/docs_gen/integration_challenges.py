@@ -22,8 +22,8 @@ from pathlib import Path
 import duckdb
 
 from customer_usage.docs_gen import fixes
-from customer_usage.docs_gen.coverage import COVERAGE_SQL, coverage_markdown
-from customer_usage.docs_gen.roadmap import (
+from customer_usage.dbt.coverage_chart import COVERAGE_SQL, coverage_markdown
+from customer_usage.dbt.roadmap_chart import (
     monthly_rows,
     roadmap_markdown,
     roadmap_mermaid,

@@ -102,17 +102,24 @@ def build_export_assets(
         key = EXPORT_KEYS[0] if spec is SALESFORCE else EXPORT_KEYS[1]
         return result, check_results(key, result, parked_rows(wh, spec.name, policy.park_after_failures), policy)
 
-    @dg.asset(
-        key=EXPORT_KEYS[0],
-        deps=[SYNC_KEYS[0]],
-        metadata=definition_metadata(mappings[SALESFORCE.name], SYNC_KEYS[0]),
-        check_specs=check_specs(EXPORT_KEYS[0], policy),
-        group_name="exports",
-        pool=WAREHOUSE_POOL,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        kinds={"salesforce"},
-        output_required=False,
-        description=(
+    def export_asset(index: int, spec: ExportSpec, kind: str, description: str):
+        """The decorator both export assets share: one per sync table, in the writer pool."""
+        return dg.asset(
+            key=EXPORT_KEYS[index],
+            deps=[SYNC_KEYS[index]],
+            metadata=definition_metadata(mappings[spec.name], SYNC_KEYS[index]),
+            check_specs=check_specs(EXPORT_KEYS[index], policy),
+            group_name="exports",
+            pool=WAREHOUSE_POOL,
+            backfill_policy=dg.BackfillPolicy.single_run(),
+            kinds={kind},
+            output_required=False,
+            description=description,
+        )
+
+    @export_asset(
+        0, SALESFORCE, "salesforce",
+        (
             "Upserts exports.sync_sfdc_account_usage into Salesforce (Bulk API 2.0, External ID), "
             "only rows changed since the last successful sync; rejected rows are retried next run "
             "(parked after repeated failures); accounts that left the sync table are cleared once. "
@@ -147,17 +154,9 @@ def build_export_assets(
                           "bulk_jobs": len(destination.jobs)})
         yield _materialize_result(context, result, extra, checks)
 
-    @dg.asset(
-        key=EXPORT_KEYS[1],
-        deps=[SYNC_KEYS[1]],
-        metadata=definition_metadata(mappings[GAINSIGHT.name], SYNC_KEYS[1]),
-        check_specs=check_specs(EXPORT_KEYS[1], policy),
-        group_name="exports",
-        pool=WAREHOUSE_POOL,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        kinds={"gainsight"},
-        output_required=False,
-        description=(
+    @export_asset(
+        1, GAINSIGHT, "gainsight",
+        (
             "Upserts exports.sync_gainsight_subscription_usage into a Gainsight custom object keyed on "
             "primary_key (REST, 50 records per call, at most 100 calls per minute), only rows changed "
             "since the last successful sync; rows that left the sync table are deleted once. Fields: "

@@ -20,9 +20,10 @@ from customer_usage.exports.sync import ExportPolicy
 from customer_usage.exports.salesforce import SalesforceResource
 from customer_usage.exports.sensor import build_export_sensor
 from customer_usage.settings import Settings
+from customer_usage.warehouse import WRITER_TAGS
 
 EXPORT_JOB = "export_job"
-LOCAL_RUN_TAGS = {"customer_usage/warehouse": "duckdb"}
+LOCAL_RUN_TAGS = WRITER_TAGS
 
 
 def _env(name: str, environ) -> dg.EnvVar | None:

@@ -22,7 +22,6 @@ held export asset records its own hold.
 """
 
 import dagster as dg
-from dagster._core.events import DagsterEventType
 
 from customer_usage.exports import holds
 
@@ -40,7 +39,7 @@ def failed_blocking_checks(
     evaluated: dict[dg.AssetCheckKey, bool] = {}
     records = instance.get_records_for_run(
         run_id,
-        of_type={DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED, DagsterEventType.ASSET_CHECK_EVALUATION},
+        of_type={dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED, dg.DagsterEventType.ASSET_CHECK_EVALUATION},
     ).records
     for record in records:
         event = record.event_log_entry.dagster_event
@@ -48,7 +47,7 @@ def failed_blocking_checks(
         if data.asset_key != asset_key:
             continue
         key = dg.AssetCheckKey(data.asset_key, data.check_name)
-        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED:
+        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED:
             if is_blocking(key):
                 planned.add(key)
         else:
@@ -69,7 +68,7 @@ def exported_in_run(instance: dg.DagsterInstance, run_id: str, export_keys) -> b
     if not export_keys:
         return False
     records = instance.get_records_for_run(
-        run_id, of_type={DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_OBSERVATION},
+        run_id, of_type={dg.DagsterEventType.ASSET_MATERIALIZATION, dg.DagsterEventType.ASSET_OBSERVATION},
         limit=100_000).records
     made = {r.event_log_entry.dagster_event.asset_key for r in records}
     return set(export_keys) <= made

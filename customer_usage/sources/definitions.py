@@ -9,7 +9,6 @@ Snowflake with the same loader.
 
 from __future__ import annotations
 
-import os
 
 import dagster as dg
 
@@ -18,18 +17,10 @@ from customer_usage.sources.assets import build_load_asset
 from customer_usage.sources.contract import load_contract
 from customer_usage.sources.validation import build_contract_checks
 
-PROD_LOAD_FILES_VAR = "CUSTOMER_USAGE_PROD_LOAD_FILES"
-
-
-def prod_loads_files(environ=None) -> bool:
-    env = os.environ if environ is None else environ
-    return env.get(PROD_LOAD_FILES_VAR, "").strip().lower() in ("1", "true", "yes")
-
-
 def build_source_defs(settings: Settings) -> dg.Definitions:
     specs = load_contract()
     checks = build_contract_checks(specs)
-    if settings.is_local or prod_loads_files():
+    if settings.loads_landing_files:
         kind = "duckdb" if settings.is_local else "snowflake"
         assets = [build_load_asset(spec, settings.landing_dir, kind) for spec in specs]
         return dg.Definitions(assets=assets, asset_checks=checks)

@@ -15,6 +15,10 @@ from pathlib import Path
 from customer_usage.sources.contract import TableSpec, load_contract
 
 FORMATS = ("csv", "parquet")
+EXTRACT_SUFFIXES = (".parquet", ".csv")  # the FORMATS as suffixes
+# Files being written by common tools; never loaded half-written.
+IGNORED_PREFIXES = (".", "~", "_")
+IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".swp")
 
 
 class SourceFileError(ValueError):
@@ -93,3 +97,40 @@ def duplicated(names: list[str]) -> list[str]:
             dupes.append(key)
         seen.add(key)
     return dupes
+
+
+def contract_tables() -> set[tuple[str, str]]:
+    return {(spec.system, spec.table) for spec in load_contract()}
+
+
+def table_of(relative_path: str) -> tuple[str, str] | None:
+    """`zuora/account.csv` -> ("zuora", "account"); None when not in the landing layout."""
+    parts = relative_path.split("/")
+    if len(parts) != 2:
+        return None
+    system, filename = parts
+    path = Path(filename)
+    if path.suffix.lower() not in EXTRACT_SUFFIXES:
+        return None
+    return system, path.stem
+
+
+def list_extract_files(landing_dir: Path) -> dict[str, Path]:
+    """`<system>/<table>.parquet|csv` files, by path relative to the landing folder."""
+    files: dict[str, Path] = {}
+    if not landing_dir.is_dir():
+        return files
+    for system_dir in sorted(landing_dir.iterdir()):
+        if not system_dir.is_dir() or system_dir.name.startswith(IGNORED_PREFIXES):
+            continue
+        for path in sorted(system_dir.iterdir()):
+            name = path.name
+            if (
+                not path.is_file()
+                or name.startswith(IGNORED_PREFIXES)
+                or name.lower().endswith(IGNORED_SUFFIXES)
+                or path.suffix.lower() not in EXTRACT_SUFFIXES
+            ):
+                continue
+            files[f"{system_dir.name}/{name}"] = path
+    return files

@@ -11,7 +11,7 @@ import pytest
 from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
 
 from customer_usage.automation.arrival import ARRIVAL_SENSOR_NAME, build_arrival_sensor
-from customer_usage.automation.conditions import WRITER_TAGS
+from customer_usage.warehouse import WRITER_TAGS
 from customer_usage.automation.definitions import build_automation_defs
 from customer_usage.settings import Settings
 from customer_usage_tests.automation.standins import ALL_ASSETS

@@ -41,7 +41,7 @@ from customer_usage.automation.definitions import AUTOMATION_SENSOR_NAME, LOAD_J
 from customer_usage.settings import PROJECT_ROOT
 from customer_usage_tests.deploy.postgres import PostgresCluster, free_port, why_unavailable
 from customer_usage_tests.helpers import environment, write_landing
-from customer_usage_tests.mart import landing_data
+from customer_usage_tests.dbt.marts import landing_data
 
 pytestmark = [pytest.mark.daemon, pytest.mark.timeout(2700)]
 

@@ -1,6 +1,6 @@
 """Through the real dbt models: mart -> sync models -> exports -> the fake APIs.
 
-Uses the monthly mart's hand-written landing folder (customer_usage_tests/mart)
+Uses the monthly mart's hand-written landing folder (customer_usage_tests/dbt/marts)
 plus a portal customer with an e-mail address, builds the sync models with dbt,
 and checks what the server received against the mart, with no personal data.
 """
@@ -24,8 +24,8 @@ pytestmark = pytest.mark.skipif(not MART_SQL.exists(), reason="the monthly mart 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    from customer_usage_tests.mart import landing_data as data
-    from customer_usage_tests.mart.dbt_runner import Warehouse
+    from customer_usage_tests.dbt.marts import landing_data as data
+    from customer_usage_tests.dbt.marts.dbt_runner import Warehouse
 
     frames = data.tables()
     customers = pd.DataFrame([{

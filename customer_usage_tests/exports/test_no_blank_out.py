@@ -13,8 +13,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from customer_usage_tests.mart import landing_data as data
-from customer_usage_tests.mart.dbt_runner import Warehouse
+from customer_usage_tests.dbt.marts import landing_data as data
+from customer_usage_tests.dbt.marts.dbt_runner import Warehouse
 
 
 @pytest.fixture(scope="module")

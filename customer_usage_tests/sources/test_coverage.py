@@ -168,7 +168,7 @@ def test_coverage_below_error_over_enough_rows_is_an_error_that_still_blocks_not
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    core = pytest.importorskip("customer_usage.generator.core")
+    core = pytest.importorskip("customer_usage_sim.core")
     tmp = tmp_path_factory.mktemp("coverage_generated")
     result = core.generate(tmp / "landing", scale="demo", seed=3)
     load_all(result.landing_dir, tmp / "warehouse.duckdb")
