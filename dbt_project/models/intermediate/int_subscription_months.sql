@@ -114,7 +114,7 @@ select
     billing_accounts.dim_crm_account_id,
     lineage_namespace.dim_namespace_id,
     seats.zuora_licensed_seats,
-    cast(coalesce(seats.arr, 0) as {{ dbt.type_float() }}) as arr,
+    cast(coalesce(seats.arr, 0) as {{ type_double() }}) as arr,
     lineage_months.snapshot_month = as_of.as_of_month as is_as_of_month
 from lineage_months
 cross join as_of

@@ -31,13 +31,13 @@ select
     cast({{ config.scores[row.band.color] }} as {{ dbt.type_int() }}) as score,
     {%- if row.band.below is defined and row.band.below is not none %}
     'below' as bound_type,
-    cast({{ row.band.below }} as {{ dbt.type_float() }}) as bound
+    cast({{ row.band.below }} as {{ type_double() }}) as bound
     {%- elif row.band.at_most is defined and row.band.at_most is not none %}
     'at_most' as bound_type,
-    cast({{ row.band.at_most }} as {{ dbt.type_float() }}) as bound
+    cast({{ row.band.at_most }} as {{ type_double() }}) as bound
     {%- else %}
     'otherwise' as bound_type,
-    cast(null as {{ dbt.type_float() }}) as bound
+    cast(null as {{ type_double() }}) as bound
     {%- endif %}
 {% if not loop.last %}union all{% endif %}
 {%- endfor %}
@@ -51,6 +51,6 @@ select
     cast(null as {{ dbt.type_string() }}) as color,
     cast(null as {{ dbt.type_int() }}) as score,
     cast(null as {{ dbt.type_string() }}) as bound_type,
-    cast(null as {{ dbt.type_float() }}) as bound
+    cast(null as {{ type_double() }}) as bound
 where 1 = 0
 {% endif %}

@@ -261,7 +261,7 @@ select
     entity_type,
     entity_id,
     dim_subscription_id_original,
-    cast(arr as {{ dbt.type_float() }}) as arr,
+    cast(arr as {{ type_double() }}) as arr,
     is_linked_otherwise,
     {{ as_of_date() }} as as_of_date
 from defects

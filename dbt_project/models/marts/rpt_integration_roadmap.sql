@@ -42,8 +42,8 @@ select
     per_defect.defect,
     per_defect.entity_count,
     per_defect.subscription_count,
-    cast(coalesce(lineage_arr.lineage_arr, 0) + per_defect.arr_without_lineage as {{ dbt.type_float() }}) as arr_at_stake,
-    cast(coalesce(lineage_arr.unlinked_lineage_arr, 0) + per_defect.arr_without_lineage as {{ dbt.type_float() }}) as arr_unlinked,
+    cast(coalesce(lineage_arr.lineage_arr, 0) + per_defect.arr_without_lineage as {{ type_double() }}) as arr_at_stake,
+    cast(coalesce(lineage_arr.unlinked_lineage_arr, 0) + per_defect.arr_without_lineage as {{ type_double() }}) as arr_unlinked,
     row_number() over (
         order by
             coalesce(lineage_arr.lineage_arr, 0) + per_defect.arr_without_lineage desc,

@@ -74,8 +74,8 @@ totals as (
         seats.total_seats,
         seats.lineages_reporting,
         seats.lineages_in_effect,
-        cast(seats.reporting_seats as {{ dbt.type_float() }})
-            / nullif(cast(seats.total_seats as {{ dbt.type_float() }}), 0) as percent_reporting
+        cast(seats.reporting_seats as {{ type_double() }})
+            / nullif(cast(seats.total_seats as {{ type_double() }}), 0) as percent_reporting
     from recorded
     inner join seats
         on seats.snapshot_month = recorded.snapshot_month
@@ -91,7 +91,7 @@ select
     reporting_seats,
     total_seats,
     percent_reporting,
-    cast(recorded_usage as {{ dbt.type_float() }}) / nullif(percent_reporting, 0) as estimated_usage,
+    cast(recorded_usage as {{ type_double() }}) / nullif(percent_reporting, 0) as estimated_usage,
     lineages_reporting,
     lineages_in_effect,
     reporting_rows_with_value

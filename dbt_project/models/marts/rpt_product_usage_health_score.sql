@@ -82,8 +82,8 @@ ratios as (
             {%- if measure.ratio == 'license_utilization' %}
             else primary_rows.license_utilization
             {%- else %}
-            else cast(primary_rows.{{ measure.ratio }} as {{ dbt.type_float() }})
-                / cast(primary_rows.billable_user_count as {{ dbt.type_float() }})
+            else cast(primary_rows.{{ measure.ratio }} as {{ type_double() }})
+                / cast(primary_rows.billable_user_count as {{ type_double() }})
             {%- endif %}
         end as {{ measure.name }}_ratio
         {%- endfor %}
@@ -119,13 +119,13 @@ overall as (
         {%- if bands.measures %}
         cast(
             ({% for measure in bands.measures %}coalesce({{ measure.name }}_score, 0){{ ' + ' if not loop.last }}{% endfor %})
-            as {{ dbt.type_float() }}
+            as {{ type_double() }}
         ) / nullif(
             {% for measure in bands.measures %}case when {{ measure.name }}_score is null then 0 else 1 end{{ ' + ' if not loop.last }}{% endfor %},
             0
         ) as overall_score
         {%- else %}
-        cast(null as {{ dbt.type_float() }}) as overall_score
+        cast(null as {{ type_double() }}) as overall_score
         {%- endif %}
     from scored
 )

@@ -33,7 +33,7 @@ rolled_up as (
             when sum(case when {{ score }} is not null then arr else 0 end) > 0
                 then sum(case when {{ score }} is not null then {{ score }} * arr end)
                     / sum(case when {{ score }} is not null then arr else 0 end)
-            else avg(cast({{ score }} as {{ dbt.type_float() }}))
+            else avg(cast({{ score }} as {{ type_double() }}))
         end as {{ score }},
         count({{ score }}) as {{ score }}_lineages
         {%- endfor %}
@@ -53,7 +53,7 @@ select
         else 'GitLab.com'
     end as deployment_type
     {%- for score in scores %},
-    cast({{ score }} as {{ dbt.type_float() }}) as {{ score }},
+    cast({{ score }} as {{ type_double() }}) as {{ score }},
     {{ health_band_color(bands.overall.bands, score) }} as {{ score[:-6] }}_color,
     {{ score }}_lineages
     {%- endfor %}
