@@ -71,7 +71,16 @@ def connect_duckdb(path: str | Path | None = None, *, read_only: bool = False,
     import duckdb
 
     config = duckdb_config(path, memory_limit, temp_directory, read_only)
-    return duckdb.connect(str(path) if path else ":memory:", read_only=read_only, config=config)
+    target = str(path) if path else ":memory:"
+    try:
+        return duckdb.connect(target, read_only=read_only, config=config)
+    except duckdb.ConnectionException as exc:
+        # The file is already open in this process (e.g. dbt's in-process adapter, or a
+        # test's own connection) with other settings: DuckDB shares that instance, and its
+        # limits, with every further connection; asking for different ones is an error.
+        if "different configuration" not in str(exc):
+            raise
+        return duckdb.connect(target, read_only=read_only)
 
 
 def connect_duckdb_for(settings, *, read_only: bool = False, path: str | Path | None = None):

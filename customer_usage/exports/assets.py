@@ -117,6 +117,16 @@ def build_export_assets(
             description=description,
         )
 
+    def hold_events(context, warehouse: WarehouseResource, key: dg.AssetKey, spec: ExportSpec) -> list:
+        """The events of an export held back by a coverage check (its observation and its
+        checks), or [] when it may go out. Read with the connection closed afterwards."""
+        with warehouse.connect() as wh:
+            held = _held(context, wh, key, spec.name, thresholds)
+            if held is None:
+                return []
+            parked = parked_rows(wh, spec.name, policy.park_after_failures)
+        return [held, *held_check_results(key, parked, policy, "export held back by a coverage check")]
+
     @export_asset(
         0, SALESFORCE, "salesforce",
         (
@@ -131,12 +141,9 @@ def build_export_assets(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, salesforce: SalesforceResource
     ):
         extra: dict = {}
-        with warehouse.connect() as wh:
-            held = _held(context, wh, EXPORT_KEYS[0], SALESFORCE.name, thresholds)
-            parked = parked_rows(wh, SALESFORCE.name, policy.park_after_failures) if held is not None else {}
-        if held is not None:  # yielded after the connection is closed
-            yield held
-            yield from held_check_results(EXPORT_KEYS[0], parked, policy, "export held back by a coverage check")
+        held = hold_events(context, warehouse, EXPORT_KEYS[0], SALESFORCE)
+        if held:
+            yield from held
             return
         with warehouse.connect() as wh:
             if salesforce.configured:
@@ -167,12 +174,9 @@ def build_export_assets(
     def gainsight_subscription_usage(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, gainsight: GainsightResource
     ):
-        with warehouse.connect() as wh:
-            held = _held(context, wh, EXPORT_KEYS[1], GAINSIGHT.name, thresholds)
-            parked = parked_rows(wh, GAINSIGHT.name, policy.park_after_failures) if held is not None else {}
-        if held is not None:  # yielded after the connection is closed
-            yield held
-            yield from held_check_results(EXPORT_KEYS[1], parked, policy, "export held back by a coverage check")
+        held = hold_events(context, warehouse, EXPORT_KEYS[1], GAINSIGHT)
+        if held:
+            yield from held
             return
         with warehouse.connect() as wh:
             if gainsight.configured:

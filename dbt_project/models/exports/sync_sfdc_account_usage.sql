@@ -110,12 +110,7 @@ health as (
     select
         dim_crm_account_id
         {%- for score in health_scores %},
-        case
-            when sum(case when {{ score }} is not null then arr else 0 end) > 0
-                then sum(case when {{ score }} is not null then {{ score }} * arr end)
-                    / sum(case when {{ score }} is not null then arr else 0 end)
-            else avg(cast({{ score }} as {{ type_double() }}))
-        end as {{ score }}
+        {{ arr_weighted_mean(score) }} as {{ score }}
         {%- endfor %}
     from health_rows
     group by 1

@@ -29,12 +29,7 @@ rolled_up as (
         max(case when deployment_type = 'Self-Managed' then 1 else 0 end) = 1 as has_self_managed,
         max(case when deployment_type = 'GitLab.com' then 1 else 0 end) = 1 as has_gitlab_com
         {%- for score in scores %},
-        case
-            when sum(case when {{ score }} is not null then arr else 0 end) > 0
-                then sum(case when {{ score }} is not null then {{ score }} * arr end)
-                    / sum(case when {{ score }} is not null then arr else 0 end)
-            else avg(cast({{ score }} as {{ type_double() }}))
-        end as {{ score }},
+        {{ arr_weighted_mean(score) }} as {{ score }},
         count({{ score }}) as {{ score }}_lineages
         {%- endfor %}
     from lineage_scores
