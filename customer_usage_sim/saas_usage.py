@@ -14,17 +14,11 @@ import numpy as np
 import pandas as pd
 
 from customer_usage_sim.config import NAMESPACE_METRICS
+from customer_usage_sim.pings import _group_cumsum
 
 _EPOCH = np.datetime64("1970-01-01", "D")
 
 
-def _group_cumsum(values: np.ndarray, group: np.ndarray) -> np.ndarray:
-    if len(values) == 0:
-        return values
-    cs = np.cumsum(values)
-    starts = np.r_[True, group[1:] != group[:-1]]
-    first = np.maximum.accumulate(np.where(starts, np.arange(len(cs)), 0))
-    return cs - (cs[first] - values[first])
 
 
 def metric_chunks(seed: int, tops: pd.DataFrame, as_of: dt.date, chunk_namespaces: int = 2000) -> Iterator[dict]:
