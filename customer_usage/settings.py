@@ -51,6 +51,9 @@ class Settings:
     duckdb_temp_dir: Path | None = None
     # prod only: load the landing files into Snowflake instead of observing raw tables an EL tool fills
     prod_load_files: bool = False
+    # How often the sensors (arrival, automation, export) look for work; None: each sensor's
+    # own default (15 s arrival, 30 s automation and export). Lower it for a demo or a test.
+    sensor_interval_seconds: int | None = None
     # benchmarks (benchmarks/): existing extracts / warehouse to measure instead of generated ones
     bench_landing_dir: Path | None = None
     bench_warehouse: Path | None = None
@@ -88,6 +91,7 @@ class Settings:
             metric_definitions_dir=_path_setting(env, "CUSTOMER_USAGE_METRIC_DEFINITIONS_DIR"),
             duckdb_memory_limit=_memory_limit(env),
             duckdb_temp_dir=_path_setting(env, "CUSTOMER_USAGE_DUCKDB_TEMP_DIR"),
+            sensor_interval_seconds=_number(env, "CUSTOMER_USAGE_SENSOR_INTERVAL_SECONDS", None, int, 1, 86400),
             prod_load_files=env.get("CUSTOMER_USAGE_PROD_LOAD_FILES", "").strip().lower() in ("1", "true", "yes"),
             bench_landing_dir=_path_setting(env, "CUSTOMER_USAGE_BENCH_LANDING_DIR"),
             bench_warehouse=_path_setting(env, "CUSTOMER_USAGE_BENCH_WAREHOUSE"),

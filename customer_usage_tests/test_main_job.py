@@ -8,7 +8,8 @@ plus, for this test:
 - six Zuora billing accounts whose crm_id is no Salesforce account, so
   billing_accounts_with_crm_account is 1/7 = 14.3%, far below its 50% error threshold.
 That join holds back the Salesforce export (keyed by CRM account) but not Gainsight.
-A second run with the six Salesforce accounts added sends the Salesforce export.
+A second run, on a fresh warehouse with the six Salesforce accounts added (and without the
+old lineage: fewer months to build), sends the Salesforce export.
 CUSTOMER_USAGE_AS_OF is not set: the AS_OF month is that of the latest ping (2026-10).
 """
 
@@ -37,9 +38,23 @@ def _append(frames, name, rows):
     frames[name] = pd.concat([frame, pd.DataFrame(rows, columns=frame.columns)], ignore_index=True)
 
 
-def landing_frames(join_fixed: bool) -> dict[str, pd.DataFrame]:
+def landing_frames(join_fixed: bool, old_lineage: bool = True) -> dict[str, pd.DataFrame]:
     frames = data.tables()
     d = lambda s: pd.Timestamp(s).date()  # noqa: E731
+    if old_lineage:
+        _append_old_lineage(frames, d)
+    _append(frames, "zuora/account", [{
+        "id": f"ZB{i}", "account_number": f"B-{i}", "name": f"Broken {i}", "crm_id": crm, "status": "Active",
+        "currency": "USD", "created_date": data.TS, "updated_date": data.TS, "deleted": False}
+        for i, crm in enumerate(BROKEN_CRM)])
+    if join_fixed:
+        _append(frames, "sfdc/account", [{
+            "id": crm, "name": f"Fixed {i}", "type": "Customer", "is_deleted": False, "billing_country": "DE",
+            "created_date": data.TS} for i, crm in enumerate(BROKEN_CRM)])
+    return frames
+
+
+def _append_old_lineage(frames, d) -> None:
     _append(frames, "zuora/subscription", [data._subscription("S_OLD", "O_OLD", 1, "Active", d("2019-03-01"),
                                                                 d("2020-03-01"))])
     _append(frames, "zuora/rate_plan", [{"id": "RP_S_OLD", "subscription_id": "S_OLD", "product_rate_plan_id":
@@ -56,15 +71,6 @@ def landing_frames(join_fixed: bool) -> dict[str, pd.DataFrame]:
         data._ping(id_, "u_old", 77, "old.example.com", day, md5="md5old", seats=20, billable=11,
                    metrics={data.EVENTS: 4})
         for day, id_ in OLD_PINGS.items()])
-    _append(frames, "zuora/account", [{
-        "id": f"ZB{i}", "account_number": f"B-{i}", "name": f"Broken {i}", "crm_id": crm, "status": "Active",
-        "currency": "USD", "created_date": data.TS, "updated_date": data.TS, "deleted": False}
-        for i, crm in enumerate(BROKEN_CRM)])
-    if join_fixed:
-        _append(frames, "sfdc/account", [{
-            "id": crm, "name": f"Fixed {i}", "type": "Customer", "is_deleted": False, "billing_country": "DE",
-            "created_date": data.TS} for i, crm in enumerate(BROKEN_CRM)])
-    return frames
 
 
 @dataclass
@@ -105,13 +111,13 @@ def tmp(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp) -> list[Run]:
-    """The first run on the broken extract, then a second with the join fixed."""
-    results = []
-    for fixed in (False, True):
-        write_landing(tmp / "landing", landing_frames(join_fixed=fixed), fmt="parquet")
-        results.append(customer_usage_run(tmp))
-    return results
+def runs(tmp, tmp_path_factory) -> list[Run]:
+    """The first run on the broken extract with history from 2019, then one with the join fixed."""
+    write_landing(tmp / "landing", landing_frames(join_fixed=False), fmt="parquet")
+    first = customer_usage_run(tmp)
+    fixed = tmp_path_factory.mktemp("main_job_fixed")
+    write_landing(fixed / "landing", landing_frames(join_fixed=True, old_lineage=False), fmt="parquet")
+    return [first, customer_usage_run(fixed)]
 
 
 def materialized_keys(events) -> set[dg.AssetKey]:

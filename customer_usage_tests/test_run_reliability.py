@@ -187,7 +187,7 @@ def test_no_query_hint_for_a_mart_that_does_not_exist(tmp_path):
     from customer_usage.main_job import where_to_look
     from customer_usage.settings import Settings
 
-    settings = Settings.from_env({"CUSTOMER_USAGE_DUCKDB_PATH": str(tmp_path / "w.duckdb"),
+    settings = Settings.from_env({"CUSTOMER_USAGE_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
                                   "CUSTOMER_USAGE_LANDING_DIR": str(tmp_path)})
     assert not any("query it" in line for line in where_to_look(settings, [], None))
     hinted = where_to_look(settings, [("marts.mart_product_usage_paid_user_metrics_monthly", 5)], tmp_path / "l.log")

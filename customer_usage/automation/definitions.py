@@ -61,7 +61,9 @@ def build_automation_defs(settings: Settings) -> dg.Definitions:
             description="Loads the source tables the arrival sensor found changed (the run's asset selection).",
         )
         jobs.append(load_job)
-        sensors.append(build_arrival_sensor(settings.landing_dir, load_job, writer_tags=tags))
+        arrival_interval = {"minimum_interval_seconds": settings.sensor_interval_seconds} \
+            if settings.sensor_interval_seconds else {}
+        sensors.append(build_arrival_sensor(settings.landing_dir, load_job, writer_tags=tags, **arrival_interval))
     else:
         observe_job = build_observation_job(source_selection(observable=True), tags)
         jobs.append(observe_job)
@@ -73,7 +75,7 @@ def build_automation_defs(settings: Settings) -> dg.Definitions:
             target=dg.AssetSelection.all(),
             run_tags={**tags, "customer_usage/trigger": "automation"},
             default_status=dg.DefaultSensorStatus.RUNNING,
-            minimum_interval_seconds=AUTOMATION_INTERVAL_SECONDS,
+            minimum_interval_seconds=settings.sensor_interval_seconds or AUTOMATION_INTERVAL_SECONDS,
             # evaluated in the code server: our condition has a custom operand (the
             # WARN-tolerant check gate) that the daemon's own evaluator cannot load
             use_user_code_server=True,

@@ -91,7 +91,12 @@ def _keep_parse_state(target_path: Path) -> None:
     """Hand this step's parse state to the next step; drop the step's folder."""
     produced = target_path / PARTIAL_PARSE_FILE
     if produced.exists():
-        shutil.copy2(produced, DBT_PROJECT_DIR / "target" / PARTIAL_PARSE_FILE)
+        # copied aside, then renamed: a dbt process starting meanwhile (a parallel run or
+        # test) reads the old state or the new one, never half a file
+        shared = DBT_PROJECT_DIR / "target" / PARTIAL_PARSE_FILE
+        staged = shared.with_name(f"{PARTIAL_PARSE_FILE}.{os.getpid()}.{target_path.name}")
+        shutil.copy2(produced, staged)
+        os.replace(staged, shared)
     shutil.rmtree(target_path, ignore_errors=True)
 
 

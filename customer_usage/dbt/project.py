@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -42,25 +43,36 @@ def manifest_path() -> Path:
 def prepare_manifest(settings: Settings | None = None, force: bool = False) -> Path:
     """Run `dbt parse` when the manifest is missing (or when forced); returns its path.
 
-    Parsing needs no warehouse connection, so this works offline and for `prod`.
+    Parsing needs no warehouse connection, so this works offline and for `prod`. dbt
+    parses into a scratch folder and the manifest is renamed into place: a process
+    loading definitions meanwhile (a daemon, a parallel test) reads the old manifest or
+    the new one, never half of one.
     """
     path = manifest_path()
     if path.exists() and not force:
         return path
     settings = settings or Settings.from_env()
-    result = subprocess.run(
-        [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--target", settings.dbt_target],
-        cwd=DBT_PROJECT_DIR,
-        env=dbt_env(settings),
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0 or not path.exists():
-        raise RuntimeError(
-            f"dbt parse failed in {DBT_PROJECT_DIR} (target {settings.dbt_target}):\n"
-            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="parse-", dir=path.parent) as scratch:
+        result = subprocess.run(
+            [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+             "--profiles-dir", str(DBT_PROJECT_DIR), "--target", settings.dbt_target,
+             "--target-path", scratch, "--log-path", scratch],
+            cwd=DBT_PROJECT_DIR,
+            env=dbt_env(settings),
+            capture_output=True,
+            text=True,
         )
+        parsed = Path(scratch) / "manifest.json"
+        if result.returncode != 0 or not parsed.exists():
+            raise RuntimeError(
+                f"dbt parse failed in {DBT_PROJECT_DIR} (target {settings.dbt_target}):\n"
+                f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+            )
+        os.replace(parsed, path)
+        state = Path(scratch) / "partial_parse.msgpack"
+        if state.exists():  # the dbt steps start from it (dbt/assets.py)
+            os.replace(state, path.parent / state.name)
     return path
 
 

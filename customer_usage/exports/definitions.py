@@ -18,7 +18,7 @@ from customer_usage.exports.mapping import MAPPINGS_DIR, load_mappings
 from customer_usage.exports.preview import build_preview_asset
 from customer_usage.exports.sync import ExportPolicy
 from customer_usage.exports.salesforce import SalesforceResource
-from customer_usage.exports.sensor import build_export_sensor
+from customer_usage.exports.sensor import EXPORT_INTERVAL_SECONDS, build_export_sensor
 from customer_usage.settings import Settings
 from customer_usage.warehouse import WRITER_TAGS
 
@@ -99,6 +99,7 @@ def build_export_defs(settings: Settings) -> dg.Definitions:
                 build_preview_asset(preview_dir(settings), policy, SYNC_KEYS, mappings)],
         jobs=[job],
         sensors=[build_export_sensor(job, MART_KEY, run_tags=LOCAL_RUN_TAGS if settings.is_local else None,
-                                     export_keys=EXPORT_KEYS)],
+                                     export_keys=EXPORT_KEYS,
+                                     minimum_interval_seconds=settings.sensor_interval_seconds or EXPORT_INTERVAL_SECONDS)],
         resources={"salesforce": salesforce_resource(), "gainsight": gainsight_resource()},
     )

@@ -26,6 +26,7 @@ import dagster as dg
 from customer_usage.exports import holds
 
 SENSOR_NAME = "export_on_mart_refresh"
+EXPORT_INTERVAL_SECONDS = 30
 
 
 def failed_blocking_checks(
@@ -78,7 +79,7 @@ def build_export_sensor(
     job,
     mart_key: dg.AssetKey,
     run_tags: dict[str, str] | None = None,
-    minimum_interval_seconds: int = 30,
+    minimum_interval_seconds: int = EXPORT_INTERVAL_SECONDS,
     default_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.RUNNING,
     export_keys=(),
 ) -> dg.SensorDefinition:

@@ -26,7 +26,7 @@ class Landing:
         self.dir = tmp_path / "landing"
         self.dir.mkdir()
         settings = Settings.from_env(
-            {"CUSTOMER_USAGE_LANDING_DIR": str(self.dir), "CUSTOMER_USAGE_DUCKDB_PATH": str(tmp_path / "w.duckdb")}
+            {"CUSTOMER_USAGE_LANDING_DIR": str(self.dir), "CUSTOMER_USAGE_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb")}
         )
         automation = build_automation_defs(settings)
         job = next(j for j in automation.jobs if j.name == "load_changed_sources")

@@ -32,7 +32,7 @@ def _net(tmp_path, stack):
     (landing / "zuora").mkdir(parents=True)
     (landing / "zuora" / "account.csv").write_text("id\nA1\n")
     settings = Settings.from_env(
-        {"CUSTOMER_USAGE_LANDING_DIR": str(landing), "CUSTOMER_USAGE_DUCKDB_PATH": str(tmp_path / "w.duckdb")}
+        {"CUSTOMER_USAGE_LANDING_DIR": str(landing), "CUSTOMER_USAGE_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb")}
     )
     defs = dg.Definitions.merge(dg.Definitions(assets=ALL_ASSETS), build_automation_defs(settings))
     # a persistent test instance: schedule contexts re-open the instance from its ref

@@ -61,3 +61,19 @@ def test_the_code_location_snapshot_serializes(defs):
     must not leak into it, or the code location fails to load)."""
     snap = RepositorySnap.from_def(defs.get_repository_def())
     assert deserialize_value(serialize_value(snap), RepositorySnap).name == snap.name
+
+
+def test_one_setting_sets_how_often_the_sensors_look(defs, tmp_path):
+    from customer_usage.definitions import build_definitions
+    from customer_usage.exports.sensor import SENSOR_NAME as EXPORT_SENSOR_NAME
+    from customer_usage.settings import SettingsError
+
+    watched = (ARRIVAL_SENSOR_NAME, AUTOMATION_SENSOR_NAME, EXPORT_SENSOR_NAME)
+    repo = defs.get_repository_def()
+    assert [repo.get_sensor_def(n).minimum_interval_seconds for n in watched] == [15, 30, 30]
+    (tmp_path / "landing").mkdir()
+    with environment(**local_settings(tmp_path), CUSTOMER_USAGE_SENSOR_INTERVAL_SECONDS="4"):
+        fast = build_definitions(Settings.from_env()).get_repository_def()
+    assert [fast.get_sensor_def(n).minimum_interval_seconds for n in watched] == [4, 4, 4]
+    with pytest.raises(SettingsError, match="CUSTOMER_USAGE_SENSOR_INTERVAL_SECONDS='0' must be between 1"):
+        Settings.from_env({"CUSTOMER_USAGE_SENSOR_INTERVAL_SECONDS": "0"})

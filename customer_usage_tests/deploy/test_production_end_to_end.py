@@ -129,19 +129,39 @@ def sensor_ticked(instance: dg.DagsterInstance, name: str) -> bool:
     )
 
 
+NOT_FINISHED = [*IN_PROGRESS_RUN_STATUSES, dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]
+# After the export, the deployment must stay idle this long (several sensor ticks): a run
+# requested late (something rebuilt twice) would otherwise slip past the test.
+SETTLE_SECONDS = 25
+
+
 def idle(instance: dg.DagsterInstance) -> bool:
-    return not instance.get_runs(filters=dg.RunsFilter(statuses=list(IN_PROGRESS_RUN_STATUSES)), limit=1)
+    return not instance.get_runs(filters=dg.RunsFilter(statuses=NOT_FINISHED), limit=1)
+
+
+class Settled:
+    """True once `ready()` has held, with nothing queued or running, for SETTLE_SECONDS."""
+
+    def __init__(self, instance: dg.DagsterInstance, ready):
+        self.instance, self.ready, self.since = instance, ready, None
+
+    def __call__(self) -> bool:
+        if not (self.ready() and idle(self.instance)):
+            self.since = None
+            return False
+        self.since = self.since or time.monotonic()
+        return time.monotonic() - self.since >= SETTLE_SECONDS
 
 
 def exported_after_mart(instance: dg.DagsterInstance) -> bool:
-    """The AS_OF month of the mart is built and an export run succeeded after it; nothing is running."""
+    """The AS_OF month of the mart is built and an export run succeeded after it."""
     mart = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=MART, asset_partitions=[MONTH]),
                                            limit=1).records
     if not mart:
         return False
     exports = instance.get_run_records(
         filters=dg.RunsFilter(job_name=EXPORT_JOB, statuses=[dg.DagsterRunStatus.SUCCESS]))
-    return any(r.create_timestamp.timestamp() >= mart[0].timestamp - 1 for r in exports) and idle(instance)
+    return any(r.create_timestamp.timestamp() >= mart[0].timestamp - 1 for r in exports)
 
 
 def wait_http(url: str, process: Process, timeout: float = 180) -> None:
@@ -233,6 +253,7 @@ def test_the_postgres_deployment_survives_a_killed_daemon(tmp_path, postgres):
         "CUSTOMER_USAGE_DUCKDB_PATH": str(warehouse),
         "CUSTOMER_USAGE_AS_OF": TODAY.isoformat(),
         "CUSTOMER_USAGE_PARTITIONS_START": "2026-06-01",  # the landing data's first month: fewer partitions
+        "CUSTOMER_USAGE_SENSOR_INTERVAL_SECONDS": "5",  # sensors look every 5 s instead of 15-30 s
         **postgres.env(),
     }
     env = {**os.environ, **settings_env, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -280,13 +301,17 @@ def test_the_postgres_deployment_survives_a_killed_daemon(tmp_path, postgres):
             daemon = Process("daemon", local_command(compose_command("daemon"), replace), env, logs)
             processes.append(daemon)
 
-            wait_for("the mart's refresh and its export", lambda: exported_after_mart(instance), processes, instance)
+            wait_for("the mart's refresh and its export, then no new run",
+                     Settled(instance, lambda: exported_after_mart(instance)), processes, instance)
             web_runs = graphql_run_ids(web_port)
         finally:
             for process in reversed(processes):
                 process.stop()
 
         runs = instance.get_runs()
+        print(f"production end-to-end: {time.monotonic() - started:.0f} s, {len(runs)} runs")
+        for _, line in sorted(runs_timeline(instance.get_run_records())):
+            print("  " + line)
         assert [r for r in runs if r.status != dg.DagsterRunStatus.SUCCESS] == []
         loads = [r for r in runs if r.job_name == LOAD_JOB_NAME]
         assert len(loads) == 1, "one drop is one load run, even across the daemon's restart"
@@ -315,4 +340,20 @@ def test_the_postgres_deployment_survives_a_killed_daemon(tmp_path, postgres):
     outbox = warehouse.parent / "outbox"
     records = [json.loads(line) for f in outbox.glob("*.jsonl") for line in f.read_text().splitlines() if line]
     assert records, f"the export wrote nothing to {outbox}"
-    print(f"production end-to-end: {time.monotonic() - started:.0f} s, {len(runs)} runs")
+
+
+def runs_timeline(records) -> list[tuple[float, str]]:
+    """(created, line) per run for the printed timeline: job, trigger, status, when, what."""
+    first = min(r.create_timestamp.timestamp() for r in records) if records else 0
+    lines = []
+    for r in records:
+        run = r.dagster_run
+        selection = sorted(k.to_user_string() for k in run.asset_selection or ())
+        what = f"{len(selection)} assets ({', '.join(selection[:3])}{', …' if len(selection) > 3 else ''})"
+        partitions = run.tags.get("dagster/partition") or run.tags.get("dagster/asset_partition_range_start", "")
+        lines.append((r.create_timestamp.timestamp(),
+                      f"+{r.create_timestamp.timestamp() - first:4.0f} s {run.job_name} "
+                      f"[{run.tags.get('customer_usage/trigger', run.tags.get('dagster/sensor_name', '-'))}] "
+                      f"{run.status.value} ran {(r.end_time or 0) - (r.start_time or 0):4.0f} s "
+                      f"{partitions} {what}"))
+    return lines

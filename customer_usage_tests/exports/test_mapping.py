@@ -39,7 +39,7 @@ def line_of(path, needle: str) -> int:
 def test_an_unknown_column_fails_definitions_load_naming_file_line_and_column(tmp_path):
     path = edited(tmp_path, "  namespace_count:", "  namespace_cnt:")
     with environment(CUSTOMER_USAGE_EXPORT_MAPPINGS_DIR=str(path.parent),
-                     CUSTOMER_USAGE_DUCKDB_PATH=str(tmp_path / "w.duckdb")):
+                     CUSTOMER_USAGE_DUCKDB_PATH=str(tmp_path / "warehouse.duckdb")):
         with pytest.raises(MappingError) as error:
             build_export_defs(Settings.from_env())
     assert f"{path}:{line_of(path, 'namespace_cnt')}:" in str(error.value)

@@ -105,7 +105,7 @@ def test_the_code_location_runs_the_sensor_by_default(tmp_path, monkeypatch):
     monkeypatch.delenv("SFDC_USERNAME", raising=False)
     from customer_usage.warehouse import WarehouseResource
 
-    settings = Settings.from_env({"CUSTOMER_USAGE_DUCKDB_PATH": str(tmp_path / "w.duckdb")})
+    settings = Settings.from_env({"CUSTOMER_USAGE_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb")})
     defs = dg.Definitions.merge(
         build_export_defs(settings),
         dg.Definitions(resources={"warehouse": WarehouseResource(duckdb_path=str(settings.duckdb_path))}),
