@@ -38,7 +38,7 @@ def show_table(frame: pd.DataFrame, max_html_rows: int = 200) -> None:
     if len(frame) <= max_html_rows:
         st.table(frame.reset_index(drop=True))
     else:
-        st.dataframe(frame, hide_index=True, use_container_width=True)
+        st.dataframe(frame, hide_index=True, width="stretch")
 
 
 def monthly_chart(frame: pd.DataFrame, month: str, value: str, series: str, title: str | None = None,
@@ -62,7 +62,7 @@ def monthly_chart(frame: pd.DataFrame, month: str, value: str, series: str, titl
                         {"field": value, "type": "quantitative"}],
         },
     }
-    st.vega_lite_chart(data, spec, use_container_width=True)
+    st.vega_lite_chart(data, spec, width="stretch")
 
 
 def bar_chart(frame: pd.DataFrame, label: str, value: str, percent: bool = False) -> None:
@@ -77,4 +77,4 @@ def bar_chart(frame: pd.DataFrame, label: str, value: str, percent: bool = False
             "tooltip": [{"field": label, "type": "nominal"}, {"field": value, "type": "quantitative"}],
         },
     }
-    st.vega_lite_chart(frame[[label, value]], spec, use_container_width=True)
+    st.vega_lite_chart(frame[[label, value]], spec, width="stretch")
