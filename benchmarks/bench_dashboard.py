@@ -8,11 +8,18 @@ warehouse:
   trends on `ci_pipelines_28_days_user`, and Integration health.
 * `server_warmup_s`: the first page after the server starts (Streamlit imports
   the app's libraries once per process).
+* `empty_page_s`: the floor, Streamlit's own page load on this machine now
+  (the empty Customer 360: no query, a title and a search box).
 * `<page>_browser_first_s` / `<page>_browser_cached_s`: a real `customer-usage
   dashboard` server opened in Debian's headless Chromium, from navigation until
-  the page's last section is drawn and Streamlit is idle; first visit (cold
-  query caches) and a reload (the app's query cache warm). Skipped without
-  /usr/bin/chromium.
+  the page's last section is drawn, no element is a loading skeleton and
+  Streamlit is idle; first visit (cold: the query cache empty) and the median of
+  three reloads (warm: the app's query cache filled).
+* `<page>_in_app_s`: warm, reached by the sidebar link from the page before it
+  (no page reload: how a user moves between pages), median of three.
+* `load_average_1m`: the machine's load when measured; on a shared machine page
+  times grow with it, so read the pages against `empty_page_s`.
+  The browser rows are skipped without /usr/bin/chromium.
 
 The warehouse: `--warehouse <file>` or `CUSTOMER_USAGE_BENCH_WAREHOUSE=<file>`
 (e.g. one `customer-usage run` built at `--scale medium`, so the benchmark does
@@ -43,6 +50,8 @@ WAREHOUSE_ENV = "CUSTOMER_USAGE_BENCH_WAREHOUSE"
 CHROMIUM = Path("/usr/bin/chromium")
 # drawn and idle: the script finished (no status widget) and every element is rendered (no skeleton)
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid=\"stSkeleton\"]')"
+REPEAT = 3
+NAV_LINKS = {"usage_trends": "Usage trends", "integration_health": "Integration health"}
 PAGES = {  # page -> (path, text drawn last)
     "customer_360": ("/?q={account}", "Integration defects"),
     "usage_trends": ("/usage_trends", "Numbers"),
@@ -112,6 +121,11 @@ def query_times(warehouse: Path) -> tuple[list[dict], str]:
     return out, account
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
 def browser_times(warehouse: Path, account: str) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
@@ -138,25 +152,52 @@ def browser_times(warehouse: Path, account: str) -> list[dict]:
                     if time.monotonic() > deadline:
                         raise
                 time.sleep(0.5)
-            started = time.perf_counter()  # the server's first script run imports the app's libraries
-            page.goto(base + "/", wait_until="domcontentloaded")
-            page.get_by_text("Type a Salesforce account", exact=False).first.wait_for(state="visible", timeout=180_000)
-            rows.append(_row("server_warmup_s", round(time.perf_counter() - started, 3), "s",
+
+            def drawn(last_text: str, started: float) -> float:
+                page.get_by_text(last_text, exact=False).first.wait_for(state="visible", timeout=180_000)
+                page.wait_for_function(IDLE, timeout=180_000)
+                return time.perf_counter() - started
+
+            def visit(path: str, last_text: str) -> float:
+                started = time.perf_counter()
+                page.goto(base + path, wait_until="domcontentloaded")
+                return drawn(last_text, started)
+
+            empty = ("/", "Type a Salesforce account")
+            rows.append(_row("server_warmup_s", round(visit(*empty), 3), "s",
                              note="first page after the server starts (imports), empty Customer 360"))
+            rows.append(_row("empty_page_s", round(_median([visit(*empty) for _ in range(REPEAT)]), 3), "s",
+                             note="floor: Streamlit's own page load here now (empty Customer 360, no query), "
+                                  f"median of {REPEAT}"))
             for name, (path, last_text) in PAGES.items():
-                for visit in ("first", "cached"):
+                path = path.format(account=account)
+                rows.append(_row(f"{name}_browser_first_s", round(visit(path, last_text), 3), "s", goal=GOAL_S,
+                                 note="cold: first visit (query cache empty), navigation until drawn and idle"))
+                rows.append(_row(f"{name}_browser_cached_s",
+                                 round(_median([visit(path, last_text) for _ in range(REPEAT)]), 3), "s",
+                                 goal=GOAL_S, note=f"warm: the page reloaded (query cache warm), median of {REPEAT}"))
+            in_app = []
+            for _ in range(REPEAT):  # as a user moves between pages: the sidebar, no page reload
+                for name, (path, last_text) in PAGES.items():
+                    if name == "customer_360":
+                        page.goto(base + path.format(account=account), wait_until="domcontentloaded")
+                        drawn(last_text, time.perf_counter())
+                        continue
                     started = time.perf_counter()
-                    page.goto(base + path.format(account=account), wait_until="domcontentloaded")
-                    page.get_by_text(last_text, exact=False).first.wait_for(state="visible", timeout=180_000)
-                    page.wait_for_function(IDLE,
-                                           timeout=180_000)
-                    seconds = time.perf_counter() - started
-                    rows.append(_row(f"{name}_browser_{visit}_s", round(seconds, 3), "s", goal=GOAL_S,
-                                     note="navigation until the page is drawn and idle"))
+                    page.get_by_role("link", name=NAV_LINKS[name]).first.click()
+                    in_app.append((name, drawn(last_text, started)))
+            for name in PAGES:
+                times = [t for n, t in in_app if n == name]
+                if times:
+                    rows.append(_row(f"{name}_in_app_s", round(_median(times), 3), "s", goal=GOAL_S,
+                                     note=f"warm: reached by the sidebar link from the page before it, median of {REPEAT}"))
             browser.close()
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(timeout=30)
+    load = os.getloadavg()
+    rows.append(_row("load_average_1m", round(load[0], 2), "procs",
+                     note=f"machine load when measured ({os.cpu_count()} CPUs): page times grow with it"))
     return rows
 
 

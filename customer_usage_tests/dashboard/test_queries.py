@@ -206,3 +206,12 @@ def test_the_reader_lets_go_of_the_file_when_idle(analysis_warehouse, tmp_path):
         writer.execute(f"drop table marts.{queries.HEALTH} cascade")
     assert queries.HEALTH not in idle.tables()  # and the reader sees the new file
     idle.close()
+
+
+def test_no_pages_folder_next_to_the_app():
+    """Streamlit runs a `pages/` module beside the main script on its own when a server's first visitor
+    opens a deep link (`/usage_trends`): a blank page. The page modules live in `views/`."""
+    from customer_usage.dashboard.launch import APP
+
+    assert not (APP.parent / "pages").exists()
+    assert (APP.parent / "views" / "usage_trends.py").is_file()
