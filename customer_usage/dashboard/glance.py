@@ -19,7 +19,7 @@ import pandas as pd
 
 from customer_usage.dashboard import queries
 from customer_usage.dashboard.reader import Reader
-from customer_usage.warehouse import quote_ident
+from customer_usage.warehouse_basics import quote_ident
 
 BANDS = "dim_health_score_band"
 HEALTH_ACCOUNT = queries.HEALTH_ACCOUNT

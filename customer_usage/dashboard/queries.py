@@ -17,7 +17,7 @@ import pandas as pd
 
 from customer_usage.catalog.catalog import Metric, load_catalog
 from customer_usage.dashboard.reader import Reader
-from customer_usage.warehouse import quote_ident
+from customer_usage.warehouse_basics import quote_ident
 
 MART = "marts.mart_product_usage_paid_user_metrics_monthly"
 HEALTH = "rpt_product_usage_health_score"

@@ -20,7 +20,7 @@ from typing import Any, Iterator, Sequence
 import pandas as pd
 
 from customer_usage.settings import Settings
-from customer_usage.warehouse import connect_duckdb_for, quote_ident
+from customer_usage.warehouse_basics import connect_duckdb_for, quote_ident
 
 
 class WarehouseMissing(RuntimeError):

@@ -215,3 +215,16 @@ def test_no_pages_folder_next_to_the_app():
 
     assert not (APP.parent / "pages").exists()
     assert (APP.parent / "views" / "usage_trends.py").is_file()
+
+
+def test_the_dashboard_does_not_import_dagster():
+    """Its server's first page pays for every import: Dagster and its Snowflake integration took
+    7-30 s here, and the dashboard only reads the DuckDB file (Snowflake is imported when used)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, customer_usage.dashboard.cache, customer_usage.dashboard.views.customer_360, "
+            "customer_usage.dashboard.views.usage_trends, customer_usage.dashboard.views.integration_health; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dagster', 'dagster_snowflake')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]", result.stdout[-2000:]
