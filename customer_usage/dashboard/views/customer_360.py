@@ -123,10 +123,7 @@ def _at_a_glance(customer: queries.Customer) -> None:
         score=summary.score.map(lambda v: f"{v:.0f}" if pd.notna(v) else ""),
         color=summary.color.map(lambda v: v if isinstance(v, str) else "no score"))
     st.table(table.style.map(lambda v: COLOR_STYLE.get(v, ""), subset=["color"]))
-    per_subscription = tidy(subscriptions.drop(columns=["snapshot_month"]))
-    colors = [c for c in per_subscription.columns if c.endswith("_color")]
-    with st.expander("Per subscription"):
-        st.table(per_subscription.style.map(lambda v: COLOR_STYLE.get(v, ""), subset=colors))
+    st.caption("Each subscription's colours are under Health below.")
 
 
 def _health(ids: list[str]) -> None:
