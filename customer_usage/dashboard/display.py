@@ -32,8 +32,10 @@ def tidy(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def show_table(frame: pd.DataFrame, max_html_rows: int = 200) -> None:
-    """Small tables as HTML (readable, findable in the page); large ones in the data grid."""
+def show_table(frame: pd.DataFrame, max_html_rows: int = 30) -> None:
+    """Small tables as HTML (readable, findable in the page); longer ones in the data grid: an HTML
+    table of 50-100 rows took the browser 1.3 s to lay out on `medium` (the usage page's numbers),
+    the grid draws only the rows in view (measured by benchmarks/bench_dashboard.py)."""
     frame = tidy(frame)
     if len(frame) <= max_html_rows:
         st.table(frame.reset_index(drop=True))
