@@ -63,7 +63,8 @@ def print_rows(rows: list[dict], out=None) -> None:
     measures = [r for r in rows if r.get("unit") != "x"]
     ratios = [r for r in rows if r.get("unit") == "x"]
     table = [[str(r.get("benchmark", "")), str(r.get("measure", "")), _format_value(r.get("value")),
-              str(r.get("unit", "")), _clip(str(r.get("note", "")))] for r in measures]
+              str(r.get("unit", "")), _clip("  ".join(x for x in (_verdict(r), str(r.get("note", ""))) if x))]
+             for r in measures]
     header = [*COLUMNS, "note"]
     widths = [max([len(h)] + [len(line[i]) for line in table]) for i, h in enumerate(header)]
 

@@ -1,13 +1,12 @@
 """How the pages draw numbers: readable tables and monthly line charts.
 
 Sums come back from SQL as floats and months as timestamps; analysts read
-whole numbers and `2026-07`. Charts are Vega-Lite (Altair) with one tick per
-month, so a monthly series never shows weekly ticks.
+whole numbers and `2026-07`. Charts are Vega-Lite with one tick per month, so
+a monthly series never shows weekly ticks.
 """
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -33,29 +32,51 @@ def tidy(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def show_table(frame: pd.DataFrame, max_html_rows: int = 200) -> None:
-    """Small tables as HTML (readable, findable in the page); large ones in the data grid."""
+def show_table(frame: pd.DataFrame, max_html_rows: int = 30) -> None:
+    """Small tables as HTML (readable, findable in the page); longer ones in the data grid: an HTML
+    table of 50-100 rows took the browser 1.3 s to lay out on `medium` (the usage page's numbers),
+    the grid draws only the rows in view (measured by benchmarks/bench_dashboard.py)."""
     frame = tidy(frame)
     if len(frame) <= max_html_rows:
         st.table(frame.reset_index(drop=True))
     else:
-        st.dataframe(frame, hide_index=True, use_container_width=True)
+        st.dataframe(frame, hide_index=True, width="stretch")
 
 
 def monthly_chart(frame: pd.DataFrame, month: str, value: str, series: str, title: str | None = None,
                   percent: bool = False) -> None:
+    """One line per series over months. The Vega-Lite spec is written out rather than built with
+    Altair: Altair validates every chart against the Vega-Lite schema on each page run
+    (about 0.1 s a chart), and these specs are fixed."""
     data = frame[[month, value, series]].copy()
     data[month] = pd.to_datetime(data[month])
-    y = alt.Y(f"{value}:Q", title=title or value, axis=alt.Axis(format="%") if percent else alt.Axis())
-    chart = (
-        alt.Chart(data)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X(f"yearmonth({month}):T", title="month", axis=alt.Axis(format="%Y-%m", tickCount="month")),
-            y=y,
-            color=alt.Color(f"{series}:N", title=None, legend=alt.Legend(orient="right", labelLimit=320)),
-            tooltip=[alt.Tooltip(f"yearmonth({month}):T", title="month", format="%Y-%m"), series, value],
-        )
-        .properties(height=340)
-    )
-    st.altair_chart(chart, use_container_width=True)
+    when = {"field": month, "timeUnit": "yearmonth", "type": "temporal", "title": "month"}
+    spec = {
+        "mark": {"type": "line", "point": True},
+        "height": 340,
+        "encoding": {
+            "x": {**when, "axis": {"format": "%Y-%m", "tickCount": "month"}},
+            "y": {"field": value, "type": "quantitative", "title": title or value,
+                  **({"axis": {"format": "%"}} if percent else {})},
+            "color": {"field": series, "type": "nominal", "title": None,
+                      "legend": {"orient": "right", "labelLimit": 320}},
+            "tooltip": [{**when, "format": "%Y-%m"}, {"field": series, "type": "nominal"},
+                        {"field": value, "type": "quantitative"}],
+        },
+    }
+    st.vega_lite_chart(data, spec, width="stretch")
+
+
+def bar_chart(frame: pd.DataFrame, label: str, value: str, percent: bool = False) -> None:
+    """Horizontal bars, one per label (a plain Vega-Lite spec, as monthly_chart)."""
+    spec = {
+        "mark": {"type": "bar"},
+        "encoding": {
+            "y": {"field": label, "type": "nominal", "title": None, "sort": None,
+                  "axis": {"labelLimit": 400}},
+            "x": {"field": value, "type": "quantitative", "title": value,
+                  **({"axis": {"format": "%"}} if percent else {})},
+            "tooltip": [{"field": label, "type": "nominal"}, {"field": value, "type": "quantitative"}],
+        },
+    }
+    st.vega_lite_chart(frame[[label, value]], spec, width="stretch")

@@ -11,12 +11,13 @@ estimates, roadmap) are read only when `Reader.tables()` lists them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
 
 from customer_usage.catalog.catalog import Metric, load_catalog
 from customer_usage.dashboard.reader import Reader
-from customer_usage.warehouse import quote_ident
+from customer_usage.warehouse_basics import quote_ident
 
 MART = "marts.mart_product_usage_paid_user_metrics_monthly"
 HEALTH = "rpt_product_usage_health_score"
@@ -42,8 +43,10 @@ class Customer:
                 "installation": "dim_installation_id = ?"}[self.kind]
 
 
+@lru_cache(maxsize=1)
 def chartable_metrics() -> tuple[Metric, ...]:
-    """Catalog metrics that add up to a number per month (not labels, not ratios)."""
+    """Catalog metrics that add up to a number per month (not labels, not ratios); the catalog file is
+    read once per process (every page run asks)."""
     return tuple(m for m in load_catalog() if m.counts in ("users", "events", "setting"))
 
 
@@ -64,21 +67,24 @@ def _aggregate(column: str) -> str:
     return f"sum({name})"
 
 
-def _installation_rows(where: str, has_primary_column: bool, one_installation: bool) -> str:
-    """Mart rows under `where`, one installation per lineage-month when asked: the primary one
-    (`is_primary_installation`, data-contract §6) once the mart has it, else the most billable
-    users, then the latest ping, then the lowest installation id (docs/metrics.md's query)."""
-    primary = "case when is_primary_installation then 0 else 1 end, " if has_primary_column else ""
+def installation_rows(where: str, has_primary_column: bool, one_installation: bool, columns: list[str]) -> str:
+    """`columns` of the mart rows under `where`, one installation per lineage-month when asked: the
+    primary one (`is_primary_installation`, data-contract §6: exactly one per lineage-month) once the
+    mart has it, a plain filter; else the most billable users, then the latest ping, then the lowest
+    installation id (docs/metrics.md's query). Only the named columns are read: the mart is wide."""
+    picked = ", ".join(dict.fromkeys(columns))
+    if not one_installation:
+        return f"select {picked} from {MART} where {where}"
+    if has_primary_column:
+        return f"select {picked} from {MART} where ({where}) and is_primary_installation"
     ranked = f"""
-        select *, row_number() over (
+        select {picked}, row_number() over (
             partition by dim_subscription_id_original, snapshot_month
-            order by {primary}billable_user_count desc nulls last, ping_created_at desc nulls last,
-                dim_installation_id
+            order by billable_user_count desc nulls last, ping_created_at desc nulls last, dim_installation_id
         ) as installation_rank
         from {MART}
         where {where}"""
-    keep = "where installation_rank = 1" if one_installation else ""
-    return f"select * from ({ranked}) as ranked {keep}"
+    return f"select {picked} from ({ranked}) as ranked where installation_rank = 1"
 
 
 def _placeholders(values) -> str:
@@ -206,9 +212,11 @@ def monthly_usage(reader: Reader, customer: Customer, metrics: list[str], has_pr
                   one_installation: bool = True) -> pd.DataFrame:
     """One row per month x subscription lineage: seats, billable users and the chosen metrics,
     of one installation per subscription (default) or added up over all of them."""
-    chosen = [m for m in metrics if m not in ("license_user_count", "billable_user_count")]
+    chosen = [_metric(m).column for m in metrics if m not in ("license_user_count", "billable_user_count")]
     extra = "".join(f",\n            {_aggregate(m)} as {quote_ident(m)}" for m in chosen)
-    rows = _installation_rows(customer.mart_filter, has_primary_column, one_installation)
+    rows = installation_rows(customer.mart_filter, has_primary_column, one_installation, [
+        "snapshot_month", "subscription_name", "deployment_type", "is_data_in_subscription_month",
+        "license_user_count", "billable_user_count", *map(quote_ident, chosen)])
     return reader.query(
         f"""
         with customer_rows as ({rows})
@@ -266,7 +274,10 @@ def defects(reader: Reader, customer: Customer, ids: list[str]) -> pd.DataFrame:
 def usage_trend(reader: Reader, metric: str, has_primary_column: bool = False,
                 one_installation: bool = True) -> pd.DataFrame:
     """A metric per month x deployment x tier, one installation per subscription (default) or all."""
-    rows = _installation_rows("true", has_primary_column, one_installation)
+    metric = _metric(metric).column  # refuses anything but a catalog column before it reaches SQL
+    rows = installation_rows("true", has_primary_column, one_installation, [
+        "snapshot_month", "deployment_type", "product_tier", "dim_subscription_id_original",
+        "is_data_in_subscription_month", quote_ident(metric)])
     return reader.query(
         f"""
         with installation_rows as ({rows}),

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from customer_usage.settings import PROJECT_ROOT
-from customer_usage_tests.analysis_data import ACME
+from customer_usage_tests.analysis_data import ACME, GLOBEX
 
 CHROMIUM = Path("/usr/bin/chromium")
 # drawn and idle: the script finished (no status widget) and every element is rendered (no skeleton)
@@ -130,6 +130,31 @@ def test_customer_360_shows_the_known_account(dashboard, page):
     body = page.inner_text("body")
     assert "@" not in body  # no e-mail address anywhere (the landing data has them)
     assert "Acme" in body and "paid" in body
+
+
+@pytest.mark.parametrize("account, users, share, color, score", [
+    (GLOBEX, "9", "50%", "Green", "88"),  # O_SM4's primary installation: 9 of 18 billable users ran CI pipelines
+    (ACME, "3", "6%", "Red", "25"),  # O_SM1's primary installation: 3 of 48 (its staging server not counted)
+])
+def test_customer_360_answers_ci_users_last_month_and_their_health(dashboard, page, account, users, share, color,
+                                                                    score):
+    _open(page, f"{dashboard['url']}/?q={account}", "Last month at a glance",
+          dashboard["tmp"] / f"glance_{account}.png")
+    assert "Last month at a glance (2026-10)" in page.inner_text("body")
+    metric = page.locator('[data-testid="stMetric"]', has_text="Users who ran CI pipelines in 2026-10")
+    assert metric.inner_text().split()[-1] == users, metric.inner_text()
+    share_metric = page.locator('[data-testid="stMetric"]', has_text="Share of their billable users")
+    assert share_metric.inner_text().split()[-1] == share, share_metric.inner_text()
+    verdict = page.locator('[data-testid="stMarkdown"]', has_text="Account CI health").first
+    assert re.search(rf"Account CI health:\s*{color}\s*\(score {score}\)", verdict.inner_text()), verdict.inner_text()
+    badge = verdict.locator("span", has_text=color).first
+    assert badge.evaluate("e => getComputedStyle(e).backgroundColor") == {
+        "Green": "rgb(205, 236, 207)", "Red": "rgb(248, 208, 208)"}[color]
+    assert "Red < 10% · Yellow ≤ 33% · Green otherwise" in page.inner_text("body")  # the CI bands, from the warehouse
+    measures = _table(page, "share_of_billable_users")
+    header = measures[0]
+    ci = next(r for r in measures[1:] if r[header.index("measure")] == "ci")
+    assert (ci[header.index("users")], ci[header.index("color")], ci[header.index("score")]) == (users, color, score)
 
 
 def test_usage_page_draws_its_chart(dashboard, page):

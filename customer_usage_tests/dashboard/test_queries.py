@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from customer_usage.dashboard import queries
+from customer_usage.dashboard import glance, queries
 from customer_usage.dashboard.reader import Reader, WarehouseMissing
 from customer_usage.settings import Settings
 from customer_usage_tests.analysis_data import ACME, GLOBEX
@@ -18,7 +18,9 @@ OPTIONAL = {queries.HEALTH, queries.DEFECTS, queries.ESTIMATES, queries.COVERAGE
 
 @pytest.fixture(scope="module")
 def reader(analysis_warehouse) -> Reader:
-    return Reader(Settings.from_env(analysis_warehouse))
+    reader = Reader(Settings.from_env(analysis_warehouse))
+    yield reader
+    reader.close()
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +35,9 @@ def full_env(analysis_warehouse, tmp_path_factory) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def full(full_env) -> Reader:
-    return Reader(Settings.from_env(full_env))
+    reader = Reader(Settings.from_env(full_env))
+    yield reader
+    reader.close()
 
 
 def acme(reader) -> queries.Customer:
@@ -154,3 +158,73 @@ def test_customer_360_says_which_reports_are_missing(bare_env):
     app = _app(bare_env, ACME)
     captions = " ".join(c.value for c in app.caption)
     assert f"once marts.{queries.HEALTH} is built" in captions and f"once marts.{queries.DEFECTS} is built" in captions
+
+
+def _glance(reader, customer):
+    bands = glance.bands(reader)
+    measures = glance.measure_columns(bands, reader.columns("marts", queries.MART.split(".")[1]))
+    last = glance.last_month(reader, customer, measures)
+    return glance.summary(last, glance.account_health(reader, customer.id, last.snapshot_month.max()), measures,
+                          bands).set_index("measure"), last
+
+
+def test_last_month_at_a_glance_puts_ci_users_next_to_their_health(reader):
+    summary, last = _glance(reader, queries.search(reader, GLOBEX)[0])
+    assert list(summary.index)[0] == "ci" and summary.loc["ci", "metric"] == "ci_pipelines_28_days_user"
+    assert last.snapshot_month.astype(str).unique().tolist() == ["2026-10-01"]
+    # O_SM4's primary installation (prod: 9 of 18 billable users), not its staging server; O_SM5 never reports
+    assert summary.loc["ci", ["users", "share_of_billable_users", "color", "score"]].tolist() == [9, 0.5, "Green", 88]
+    assert last.set_index("subscription_name").ci_color.to_dict() == {"o_sm4": "Green", "o_sm5": None}
+    summary, _ = _glance(reader, acme(reader))
+    # O_SM1's primary installation: 3 of 48; the GitLab.com subscriptions report no CI users
+    assert summary.loc["ci", ["users", "color", "score"]].tolist() == [3, "Red", 25]
+    assert summary.loc["ci", "share_of_billable_users"] == pytest.approx(3 / 48)
+
+
+def test_bands_in_words_come_from_the_warehouse(reader):
+    bands = glance.bands(reader)
+    assert glance.band_text(bands, "ci") == "Red < 10% · Yellow ≤ 33% · Green otherwise"
+    assert glance.band_text(bands, "overall", percent=False) == "Red ≤ 50 · Yellow ≤ 75 · Green otherwise"
+    assert glance.band_text(bands, "license_utilization").startswith("account age 3–6 months: Red ≤ 10%")
+
+
+def test_the_reader_lets_go_of_the_file_when_idle(analysis_warehouse, tmp_path):
+    import shutil
+    import time
+
+    import duckdb
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(analysis_warehouse["CUSTOMER_USAGE_DUCKDB_PATH"], path)
+    idle = Reader(Settings.from_env({"CUSTOMER_USAGE_DUCKDB_PATH": str(path)}), idle_close_s=0.2)
+    assert queries.HEALTH in idle.tables() and idle.tables() == idle.tables()  # one connection, reused
+    deadline = time.monotonic() + 30
+    while idle._duckdb is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert idle._duckdb is None, "the idle reader still holds the warehouse"
+    with duckdb.connect(str(path)) as writer:  # a rebuild can write it now
+        writer.execute(f"drop table marts.{queries.HEALTH} cascade")
+    assert queries.HEALTH not in idle.tables()  # and the reader sees the new file
+    idle.close()
+
+
+def test_no_pages_folder_next_to_the_app():
+    """Streamlit runs a `pages/` module beside the main script on its own when a server's first visitor
+    opens a deep link (`/usage_trends`): a blank page. The page modules live in `views/`."""
+    from customer_usage.dashboard.launch import APP
+
+    assert not (APP.parent / "pages").exists()
+    assert (APP.parent / "views" / "usage_trends.py").is_file()
+
+
+def test_the_dashboard_does_not_import_dagster():
+    """Its server's first page pays for every import: Dagster and its Snowflake integration took
+    7-30 s here, and the dashboard only reads the DuckDB file (Snowflake is imported when used)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, customer_usage.dashboard.cache, customer_usage.dashboard.views.customer_360, "
+            "customer_usage.dashboard.views.usage_trends, customer_usage.dashboard.views.integration_health; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dagster', 'dagster_snowflake')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]", result.stdout[-2000:]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from customer_usage.dashboard import queries
+from customer_usage.dashboard import glance, queries
 from customer_usage.dashboard.cache import ask, columns, tables
 from customer_usage.dashboard.display import monthly_chart, show_table, tidy
 
@@ -77,6 +77,55 @@ def _usage(customer: queries.Customer) -> None:
     show_table(usage.sort_values(["snapshot_month", "subscription_name"], ascending=[False, True]))
 
 
+def _color_badge(color) -> str:
+    """A colour name on its own colour (the page's plain answer to "is that healthy?")."""
+    if not isinstance(color, str):
+        return "no score"
+    style = COLOR_STYLE.get(color, "")
+    return f'<span style="{style}; padding: 0.15em 0.6em; border-radius: 0.3em">{color}</span>'
+
+
+def _at_a_glance(customer: queries.Customer) -> None:
+    """The latest month: users of each health measure's feature next to the health colour and its bands."""
+    present = tables()
+    if glance.BANDS not in present:
+        return
+    band_rows = ask("bands")
+    has_primary = "is_primary_installation" in columns(queries.MART.split(".")[1])
+    measure_columns = glance.measure_columns(band_rows, columns(queries.MART.split(".")[1]))
+    if glance.HEADLINE not in measure_columns:
+        return
+    subscriptions = ask("last_month", customer, measure_columns, has_primary)
+    if subscriptions.empty:
+        return
+    month = pd.Timestamp(subscriptions.snapshot_month.max())
+    account = (ask("account_health", customer.id, month)
+               if customer.kind == "account" and glance.HEALTH_ACCOUNT in present else pd.DataFrame())
+    summary = glance.summary(subscriptions, account, measure_columns, band_rows)
+    ci = summary[summary.measure == glance.HEADLINE].iloc[0]
+    st.subheader(f"Last month at a glance ({month:%Y-%m})")
+    cells = st.columns(3)
+    users = ci.users
+    cells[0].metric(f"Users who ran CI pipelines in {month:%Y-%m}", f"{users:,.0f}" if pd.notna(users) else "not reported",
+                    help=f"{ci.metric}, summed over the subscriptions' primary installations.")
+    share = ci.share_of_billable_users
+    cells[1].metric("Share of their billable users", f"{share:.0%}" if pd.notna(share) else "n/a")
+    with cells[2]:
+        score = f" (score {ci.score:.0f})" if pd.notna(ci.score) else ""
+        whose = "Account" if customer.kind == "account" else "Subscriptions'"
+        st.markdown(f"**{whose} CI health:** {_color_badge(ci.color)}{score}", unsafe_allow_html=True)
+        st.caption(f"Per subscription: CI users ÷ billable users, {ci['bands (users ÷ billable users, per subscription)']}. "
+                   f"The account's score is the ARR-weighted mean of its subscriptions' scores: "
+                   f"{glance.band_text(band_rows, 'overall', percent=False)}.")
+    table = summary.assign(
+        users=summary.users.map(lambda v: f"{v:,.0f}" if pd.notna(v) else "not reported"),
+        share_of_billable_users=summary.share_of_billable_users.map(lambda v: f"{v:.0%}" if pd.notna(v) else ""),
+        score=summary.score.map(lambda v: f"{v:.0f}" if pd.notna(v) else ""),
+        color=summary.color.map(lambda v: v if isinstance(v, str) else "no score"))
+    st.table(table.style.map(lambda v: COLOR_STYLE.get(v, ""), subset=["color"]))
+    st.caption("Each subscription's colours are under Health below.")
+
+
 def _health(ids: list[str]) -> None:
     st.subheader("Health")
     if queries.HEALTH not in tables():
@@ -122,6 +171,7 @@ def render() -> None:
     customer = _choose(matches)
     lineages = ask("lineages", customer)
     _header(customer, lineages)
+    _at_a_glance(customer)
     if lineages:
         st.subheader("Subscriptions")
         show_table(ask("subscriptions", lineages))

@@ -10,7 +10,7 @@ import streamlit as st
 
 from customer_usage.dashboard import queries
 from customer_usage.dashboard.cache import ask, tables
-from customer_usage.dashboard.display import monthly_chart, show_table
+from customer_usage.dashboard.display import bar_chart, monthly_chart, show_table
 
 
 def render() -> None:
@@ -33,6 +33,6 @@ def render() -> None:
     if current.empty:
         st.info("rpt_integration_coverage is empty: run `make run` first.")
         return
-    st.bar_chart(current.assign(series=current.integration + " / " + current.measure),
-                 x="series", y="coverage", horizontal=True)
+    bar_chart(current.assign(series=current.integration + " / " + current.measure), "series", "coverage",
+              percent=True)
     show_table(current)
