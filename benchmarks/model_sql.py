@@ -25,8 +25,8 @@ from customer_usage.dbt.project import dbt_env, dbt_executable
 from customer_usage.settings import DBT_PROJECT_DIR, Settings
 from customer_usage.warehouse import connect_duckdb
 
-# The last commit before issue 18's SQL rewrite; CUSTOMER_USAGE_BENCH_BEFORE_DIR overrides it
-# with any checkout of the project (its dbt_project/ is compiled).
+# The last commit before issue 18's SQL rewrite (`bench_model --before DIR` takes any
+# other checkout of the project instead; its dbt_project/ is compiled).
 BEFORE_COMMIT = "7c9f039"
 DBT_SCHEMAS = ("staging", "intermediate", "marts", "exports")
 
