@@ -12,6 +12,7 @@
 -- each branch reads its own column (a cross join with the catalog compared every
 -- metric name against every CASE branch on every ping x metric row).
 {{ config(**monthly_partition_config('ping_month')) }}
+-- depends_on: {{ ref('dim_metric') }} (metric_name is dim_metric's key; the branches come from the same catalog)
 {%- set metrics = metric_catalog(source='service_ping') %}
 
 with pings as (
