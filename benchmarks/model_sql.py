@@ -106,19 +106,32 @@ def raw_only_copy(source: Path, dest: Path) -> None:
         con.execute("checkpoint")
 
 
-def time_models(label: str, db: Path, statements: list[tuple[str, str]]) -> ModelTimes:
-    """Run the statements one after the other, each model's wall seconds."""
-    times = ModelTimes(label)
-    with connect_duckdb(db) as con:
-        for schema in DBT_SCHEMAS:
-            con.execute(f"create schema if not exists {schema}")
-        for name, sql in statements:
-            started = time.perf_counter()
-            try:
-                con.execute(sql)
-            except duckdb.Error as exc:
-                raise SqlBenchError(f"{label}: model {name} failed in DuckDB: {exc}") from exc
-            times.per_model[name] = time.perf_counter() - started
+def time_models(runs: dict[str, tuple[Path, list[tuple[str, str]]]]) -> dict[str, ModelTimes]:
+    """Run each project's statements in its own warehouse, the projects taking turns
+    model by model (before's 1st, after's 1st, before's 2nd, ...): on a shared,
+    busy machine a load that comes and goes then weighs on both alike, where two
+    runs one after the other could each meet a different load. Each model's wall
+    seconds."""
+    times = {label: ModelTimes(label) for label in runs}
+    connections = {label: connect_duckdb(db) for label, (db, _) in runs.items()}
+    try:
+        for con in connections.values():
+            for schema in DBT_SCHEMAS:
+                con.execute(f"create schema if not exists {schema}")
+        for step in range(max(len(statements) for _, statements in runs.values())):
+            for label, (_, statements) in runs.items():
+                if step >= len(statements):
+                    continue
+                name, sql = statements[step]
+                started = time.perf_counter()
+                try:
+                    connections[label].execute(sql)
+                except duckdb.Error as exc:
+                    raise SqlBenchError(f"{label}: model {name} failed in DuckDB: {exc}") from exc
+                times[label].per_model[name] = time.perf_counter() - started
+    finally:
+        for con in connections.values():
+            con.close()
     return times
 
 
@@ -126,12 +139,14 @@ def before_and_after(raw_db: Path, work: Path, as_of: str, before_dir: str | Non
     """Both projects' models, compiled and run on copies of `raw_db` (only raw tables)."""
     checkout = before_checkout(work, before_dir)
     try:
-        results = {}
+        runs = {}
         for label, project in (("before", checkout / "dbt_project"), ("after", DBT_PROJECT_DIR)):
             db = work / f"sql_{label}.duckdb"
             raw_only_copy(raw_db, db)
             manifest = compile_manifest(project, db, work / f"sql_{label}_target", as_of)
-            results[label] = time_models(label, db, model_statements(manifest))
+            runs[label] = (db, model_statements(manifest))
+        results = time_models(runs)
+        for db, _ in runs.values():
             db.unlink(missing_ok=True)
         return results["before"], results["after"]
     finally:
