@@ -59,7 +59,8 @@ def before_checkout(work: Path, given: str | None = None) -> Path:
         result = subprocess.run(["git", "-C", str(repo), "worktree", "add", "--detach", str(dest), BEFORE_COMMIT],
                                 capture_output=True, text=True)
         if result.returncode != 0:
-            raise SqlBenchError(f"git worktree add {BEFORE_COMMIT} failed: {result.stderr.strip()}")
+            raise SqlBenchError(f"git worktree add {BEFORE_COMMIT} failed (a shallow clone? give a checkout "
+                                f"with --before): {result.stderr.strip()}")
     return dest
 
 
