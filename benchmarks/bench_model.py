@@ -174,9 +174,14 @@ def _sql_before_after(db: Path, work: Path, as_of: str, before: str | None) -> l
              note=f"{len(new.per_model)} models, this checkout; goal on medium"),
         _row("raw_models_after_vs_before", round(new.total / old.total, 3), "x",
              note="the SQL itself, DuckDB alone, same raw tables, same run"),
+        _row("raw_models_before_cpu_s", round(old.cpu_total, 2), "s", note="CPU seconds of the same statements"),
+        _row("raw_models_after_cpu_s", round(new.cpu_total, 2), "s", note="CPU seconds of the same statements"),
+        _row("raw_models_after_vs_before_cpu", round(new.cpu_total / old.cpu_total, 3), "x",
+             note="context: CPU seconds, which a busy machine's waiting does not inflate"),
     ]
     for times in (old, new):
-        rows += [_row(f"{times.label}_model_{i + 1:02d}_s", round(s, 3), "s", note=name)
+        rows += [_row(f"{times.label}_model_{i + 1:02d}_s", round(s, 3), "s",
+                      note=f"{name} (cpu {times.cpu_per_model[name]:.2f} s)")
                  for i, (name, s) in enumerate(times.top(TOP_MODELS))]
     return rows
 

@@ -12,6 +12,7 @@ this is the data work, where rewriting the SQL pays.
 from __future__ import annotations
 
 import json
+import resource
 import shutil
 import subprocess
 import time
@@ -39,10 +40,15 @@ class SqlBenchError(RuntimeError):
 class ModelTimes:
     label: str
     per_model: dict[str, float] = field(default_factory=dict)
+    cpu_per_model: dict[str, float] = field(default_factory=dict)
 
     @property
     def total(self) -> float:
         return sum(self.per_model.values())
+
+    @property
+    def cpu_total(self) -> float:
+        return sum(self.cpu_per_model.values())
 
     def top(self, n: int = 10) -> list[tuple[str, float]]:
         return sorted(self.per_model.items(), key=lambda kv: -kv[1])[:n]
@@ -107,29 +113,38 @@ def raw_only_copy(source: Path, dest: Path) -> None:
         con.execute("checkpoint")
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def time_models(runs: dict[str, tuple[Path, list[tuple[str, str]]]]) -> dict[str, ModelTimes]:
     """Run each project's statements in its own warehouse, the projects taking turns
-    model by model (before's 1st, after's 1st, before's 2nd, ...): on a shared,
-    busy machine a load that comes and goes then weighs on both alike, where two
-    runs one after the other could each meet a different load. Each model's wall
-    seconds."""
+    model by model, who goes first alternating (before's 1st, after's 1st, after's
+    2nd, before's 2nd, ...): on a shared, busy machine a load that comes and goes,
+    or the disk still writing back what the previous statement wrote, then weighs on
+    both alike. Each model's wall seconds and the CPU seconds of this process
+    (DuckDB's threads included), which waiting for a busy machine does not inflate."""
     times = {label: ModelTimes(label) for label in runs}
     connections = {label: connect_duckdb(db) for label, (db, _) in runs.items()}
     try:
         for con in connections.values():
             for schema in DBT_SCHEMAS:
                 con.execute(f"create schema if not exists {schema}")
+        labels = list(runs)
         for step in range(max(len(statements) for _, statements in runs.values())):
-            for label, (_, statements) in runs.items():
+            for label in labels if step % 2 == 0 else labels[::-1]:
+                statements = runs[label][1]
                 if step >= len(statements):
                     continue
                 name, sql = statements[step]
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), _cpu_seconds()
                 try:
                     connections[label].execute(sql)
                 except duckdb.Error as exc:
                     raise SqlBenchError(f"{label}: model {name} failed in DuckDB: {exc}") from exc
                 times[label].per_model[name] = time.perf_counter() - started
+                times[label].cpu_per_model[name] = _cpu_seconds() - cpu_started
     finally:
         for con in connections.values():
             con.close()
