@@ -18,7 +18,9 @@ DuckDB file:
   DuckDB alone (no dbt), the project before issue 18's SQL rewrite (a git worktree of
   `model_sql.BEFORE_COMMIT`) against this one, on copies of the same raw tables;
   goal after <= 30 s at `medium` (issue 18: 63 s before), the ten slowest models of
-  each printed as `before_model_NN_s` / `after_model_NN_s`.
+  each printed as `before_model_NN_s` / `after_model_NN_s`. The two projects take
+  turns model by model; `raw_models_*_cpu_s` give the CPU seconds of the same
+  statements, which a busy shared machine inflates far less than wall seconds.
 * `full_refresh_peak_rss_mib`: peak memory of the dbt process building the
   whole project from the raw tables (`dbt run --full-refresh`, DuckDB inside);
   goal <= 4 GiB at `large`.

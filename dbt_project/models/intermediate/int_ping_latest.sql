@@ -11,7 +11,7 @@ with mapped_pings as (
     -- decision), not fct_ping itself: an intermediate model never refs a mart
     select
         pings.dim_ping_id,
-        pings.dim_installation_id,
+        ping_subscription.dim_installation_id,  -- hashed once, in int_ping_subscription
         pings.uuid,
         pings.hostname,
         pings.ping_created_at,

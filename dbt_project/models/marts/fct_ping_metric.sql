@@ -8,72 +8,62 @@
 -- expected); `timed_out` for -1; NULL for a good value.
 -- Join dim_metric on metric_name for the metric's meaning.
 -- Monthly partitioned by ping_month.
--- One `union all` branch per catalog metric over the pings joined once to fct_ping:
--- each branch reads its own column (a cross join with the catalog compared every
--- metric name against every CASE branch on every ping x metric row).
 {{ config(**monthly_partition_config('ping_month')) }}
--- depends_on: {{ ref('dim_metric') }} (metric_name is dim_metric's key; the branches come from the same catalog)
 {%- set metrics = metric_catalog(source='service_ping') %}
 
-with pings as (
+with ping_metrics as (
+    select *
+    from {{ ref('int_ping_metrics') }}
+    where {{ in_partition_window('ping_month') }}
+),
+
+pings as (
     select
-        ping_metrics.*,
-        fct_ping.dim_installation_id,
-        fct_ping.dim_subscription_id_original
-    from {{ ref('int_ping_metrics') }} as ping_metrics
-    left join {{ ref('fct_ping') }} as fct_ping
-        on fct_ping.dim_ping_id = ping_metrics.dim_ping_id
-        and {{ in_partition_window('fct_ping.ping_month') }}
-    where {{ in_partition_window('ping_metrics.ping_month') }}
+        dim_ping_id,
+        dim_installation_id,
+        dim_subscription_id_original
+    from {{ ref('fct_ping') }}
+    where {{ in_partition_window('ping_month') }}
+),
+
+catalog as (
+    select metric_name
+    from {{ ref('dim_metric') }}
+    where metric_source = 'service_ping'
 ),
 
 long_form as (
-    {%- for metric in metrics %}
-    {%- set value -%}
-        cast({%- if metric.counts == 'setting' %}case when {{ metric.column }} then 1 when not {{ metric.column }} then 0 end
-        {%- else %}{{ metric.column }}{% endif %} as {{ type_double() }})
-    {%- endset %}
-    {%- set out_of_range = "out_of_range_metrics like '%," ~ metric.column ~ ",%'" %}
-    {%- set wrong_type = "wrong_type_metrics like '%," ~ metric.column ~ ",%'" %}
     select
-        dim_ping_id,
-        dim_installation_id,
-        dim_subscription_id_original,
-        ping_created_at,
-        ping_month,
-        cast('{{ metric.column }}' as {{ dbt.type_string() }}) as metric_name,
-        {{ value }} as reported_value,
+        ping_metrics.dim_ping_id,
+        ping_metrics.ping_created_at,
+        ping_metrics.ping_month,
+        catalog.metric_name,
+        case catalog.metric_name
+            {%- for metric in metrics %}
+            when '{{ metric.column }}' then cast(
+                {%- if metric.counts == 'setting' %} case when ping_metrics.{{ metric.column }} then 1 when not ping_metrics.{{ metric.column }} then 0 end
+                {%- else %} ping_metrics.{{ metric.column }}{% endif %} as {{ type_double() }})
+            {%- endfor %}
+        end as reported_value,
         case
-            when {{ out_of_range }} then 'out_of_range'
-            when {{ wrong_type }} then 'wrong_type'
+            when ping_metrics.out_of_range_metrics like '%,' || catalog.metric_name || ',%' then 'out_of_range'
+            when ping_metrics.wrong_type_metrics like '%,' || catalog.metric_name || ',%' then 'wrong_type'
         end as unreadable_issue
-    from pings
-    where {{ value }} is not null or {{ out_of_range }} or {{ wrong_type }}
-    {{ 'union all' if not loop.last }}
-    {%- else %}
-    -- parse time: the catalog is not loaded yet
-    select
-        dim_ping_id,
-        dim_installation_id,
-        dim_subscription_id_original,
-        ping_created_at,
-        ping_month,
-        cast(null as {{ dbt.type_string() }}) as metric_name,
-        cast(null as {{ type_double() }}) as reported_value,
-        cast(null as {{ dbt.type_string() }}) as unreadable_issue
-    from pings
-    where 1 = 0
-    {%- endfor %}
+    from ping_metrics
+    cross join catalog
 )
 
 select
-    dim_ping_id,
-    dim_installation_id,
-    dim_subscription_id_original,
-    ping_created_at,
-    ping_month,
-    metric_name,
-    nullif(reported_value, -1) as metric_value,
-    coalesce(reported_value = -1, false) as is_timed_out,
-    case when reported_value = -1 then 'timed_out' else unreadable_issue end as metric_value_issue
+    long_form.dim_ping_id,
+    pings.dim_installation_id,
+    pings.dim_subscription_id_original,
+    long_form.ping_created_at,
+    long_form.ping_month,
+    long_form.metric_name,
+    nullif(long_form.reported_value, -1) as metric_value,
+    coalesce(long_form.reported_value = -1, false) as is_timed_out,
+    case when long_form.reported_value = -1 then 'timed_out' else long_form.unreadable_issue end as metric_value_issue
 from long_form
+left join pings
+    on pings.dim_ping_id = long_form.dim_ping_id
+where long_form.reported_value is not null or long_form.unreadable_issue is not null

@@ -35,12 +35,6 @@ installation_pings as (
         active_user_count
     from {{ ref('fct_ping') }}
     where {{ in_partition_window('ping_month') }}
-        -- only the free/trial installations reach the mart: the window sorts their pings only
-        and dim_installation_id in (
-            select dim_installation_id
-            from entities
-            where customer_entity_type = 'installation'
-        )
     qualify row_number() over (
         partition by dim_installation_id, ping_month
         order by ping_created_at desc, dim_ping_id desc

@@ -31,17 +31,10 @@ installation_pings as (
     select *
     from {{ ref('int_ping_latest') }}
     where {{ in_partition_window('ping_month') }}
-        and dim_ping_id in (
-            -- the window on the key columns only (dim_ping_id is unique in int_ping_latest):
-            -- sorting whole rows with every metric column cost several times more
-            select dim_ping_id
-            from {{ ref('int_ping_latest') }}
-            where {{ in_partition_window('ping_month') }}
-            qualify row_number() over (
-                partition by dim_subscription_id_original, ping_month, uuid, hostname
-                order by ping_created_at desc, dim_ping_id desc
-            ) = 1
-        )
+    qualify row_number() over (
+        partition by dim_subscription_id_original, ping_month, uuid, hostname
+        order by ping_created_at desc, dim_ping_id desc
+    ) = 1
 ),
 
 namespace_metrics as (
@@ -159,19 +152,6 @@ unioned as (
 
 keyed as (
     select
-        {{ hash_key(['snapshot_month', 'dim_subscription_id_original', 'dim_namespace_id', 'uuid', 'hostname']) }}
-            as primary_key,
-        {{ hash_key(['dim_subscription_id_original', 'dim_namespace_id', 'uuid', 'hostname']) }}
-            as usage_series_id,
-        unioned.*
-    from unioned
-),
-
--- the two row-comparing flags on narrow rows, joined back by key (primary_key is
--- unique): windows over the whole wide rows cost most of the model
-primary_installation as (
-    select
-        primary_key,
         row_number() over (
             partition by dim_subscription_id_original, snapshot_month
             order by
@@ -183,31 +163,13 @@ primary_installation as (
                 billable_user_count desc nulls last,
                 ping_created_at desc nulls last,
                 dim_installation_id asc nulls last
-        ) = 1 as is_primary_installation
-    from keyed
-),
-
-latest_data as (
-    select
-        usage_series_id,
-        max(case when is_data_in_subscription_month then snapshot_month end) as latest_data_month
-    from keyed
-    group by 1
-),
-
-flagged as (
-    select
-        keyed.*,
-        coalesce(
-            keyed.is_data_in_subscription_month and keyed.snapshot_month = latest_data.latest_data_month,
-            false
-        ) as is_latest_data,
-        primary_installation.is_primary_installation
-    from keyed
-    inner join primary_installation
-        on primary_installation.primary_key = keyed.primary_key
-    inner join latest_data
-        on latest_data.usage_series_id = keyed.usage_series_id
+        ) = 1 as is_primary_installation,
+        {{ hash_key(['snapshot_month', 'dim_subscription_id_original', 'dim_namespace_id', 'uuid', 'hostname']) }}
+            as primary_key,
+        {{ hash_key(['dim_subscription_id_original', 'dim_namespace_id', 'uuid', 'hostname']) }}
+            as usage_series_id,
+        unioned.*
+    from unioned
 )
 
 select
@@ -241,7 +203,12 @@ select
     {{ metric.column }},
     {%- endfor %}
     is_data_in_subscription_month,
-    is_latest_data,
+    coalesce(
+        is_data_in_subscription_month
+        and snapshot_month = max(case when is_data_in_subscription_month then snapshot_month end)
+            over (partition by usage_series_id),
+        false
+    ) as is_latest_data,
     usage_series_id,
     -- Seat Link (data-contract §6)
     seat_link_report_date,
@@ -252,4 +219,4 @@ select
     -- installations (data-contract §6)
     installation_type,
     is_primary_installation
-from flagged
+from keyed
