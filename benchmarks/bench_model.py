@@ -14,11 +14,18 @@ DuckDB file:
   only the latest month as a Dagster partition run does (window in CUSTOMER_USAGE_PARTITION_START/_END); the
   time of the models themselves from dbt's run_results.json, so dbt's start-up
   and parsing (printed as `*_wall_s`) do not blur the ratio; goal <= 0.10.
+* `raw_models_before_s` vs `raw_models_after_s`: every model's compiled SQL run by
+  DuckDB alone (no dbt), the project before issue 18's SQL rewrite (a git worktree of
+  `model_sql.BEFORE_COMMIT`) against this one, on copies of the same raw tables;
+  goal after <= 30 s at `medium` (issue 18: 63 s before), the ten slowest models of
+  each printed as `before_model_NN_s` / `after_model_NN_s`. The two projects take
+  turns model by model; `raw_models_*_cpu_s` give the CPU seconds of the same
+  statements, which a busy shared machine inflates far less than wall seconds.
 * `full_refresh_peak_rss_mib`: peak memory of the dbt process building the
   whole project from the raw tables (`dbt run --full-refresh`, DuckDB inside);
   goal <= 4 GiB at `large`.
 
-Run: `.venv/bin/python -m benchmarks.bench_model --scale demo [--keep DIR]`;
+Run: `.venv/bin/python -m benchmarks.bench_model --scale demo [--keep DIR] [--before CHECKOUT]`;
 `CUSTOMER_USAGE_BENCH_LANDING_DIR=<folder>` benchmarks existing extracts.
 """
 
@@ -35,13 +42,16 @@ from pathlib import Path
 
 import duckdb
 
+from benchmarks import model_sql
 from customer_usage.catalog.catalog import extracted_metrics
 from customer_usage.dbt.project import dbt_env, dbt_executable
 from customer_usage.settings import DBT_PROJECT_DIR, Settings
 from customer_usage.warehouse import connect_duckdb
 
 BENCHMARK = "model"
-GOALS = {"extract_vs_bare_parse": 1.5, "incremental_vs_full_refresh": 0.10, "full_refresh_peak_rss_mib": 4096}
+GOALS = {"extract_vs_bare_parse": 1.5, "incremental_vs_full_refresh": 0.10, "full_refresh_peak_rss_mib": 4096,
+         "raw_models_after_s": 30.0}
+TOP_MODELS = 10
 LANDING_ENV = "CUSTOMER_USAGE_BENCH_LANDING_DIR"
 REPEATS = 3
 MONTHLY = {"int_ping_metrics": "intermediate", "fct_ping": "marts", "fct_ping_metric": "marts",
@@ -156,7 +166,29 @@ def _sql_only(db: Path, full_sql: dict[str, str], window_sql: dict[str, str]) ->
     return full, window
 
 
-def run(scale: str, keep: Path | None = None) -> list[dict]:
+def _sql_before_after(db: Path, work: Path, as_of: str, before: str | None) -> list[dict]:
+    """The whole project's SQL in DuckDB, before the rewrite and now, side by side."""
+    old, new = model_sql.before_and_after(db, work, as_of, before)
+    rows = [
+        _row("raw_models_before_s", round(old.total, 2), "s",
+             note=f"{len(old.per_model)} models, {before or model_sql.BEFORE_COMMIT} (before issue 18's rewrite)"),
+        _row("raw_models_after_s", round(new.total, 2), "s", goal=GOALS["raw_models_after_s"],
+             note=f"{len(new.per_model)} models, this checkout; goal on medium"),
+        _row("raw_models_after_vs_before", round(new.total / old.total, 3), "x",
+             note="the SQL itself, DuckDB alone, same raw tables, same run"),
+        _row("raw_models_before_cpu_s", round(old.cpu_total, 2), "s", note="CPU seconds of the same statements"),
+        _row("raw_models_after_cpu_s", round(new.cpu_total, 2), "s", note="CPU seconds of the same statements"),
+        _row("raw_models_after_vs_before_cpu", round(new.cpu_total / old.cpu_total, 3), "x",
+             note="context: CPU seconds, which a busy machine's waiting does not inflate"),
+    ]
+    for times in (old, new):
+        rows += [_row(f"{times.label}_model_{i + 1:02d}_s", round(s, 3), "s",
+                      note=f"{name} (cpu {times.cpu_per_model[name]:.2f} s)")
+                 for i, (name, s) in enumerate(times.top(TOP_MODELS))]
+    return rows
+
+
+def run(scale: str, keep: Path | None = None, before: str | None = None) -> list[dict]:
     work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="bench_model_"))
     work.mkdir(parents=True, exist_ok=True)
     try:
@@ -171,6 +203,7 @@ def run(scale: str, keep: Path | None = None) -> list[dict]:
         as_of = last_ping.date().isoformat()
         month_start = last_ping.date().replace(day=1)
         month_end = (month_start.replace(day=28) + __import__("datetime").timedelta(days=4)).replace(day=1)
+        sql_rows = _sql_before_after(db, work, as_of, before)  # while db holds only the raw tables
         dbt = Dbt(work, db, as_of)
 
         full_wall, full_models, peak_kib = dbt.run("run", "--full-refresh", measure_memory=True)
@@ -213,6 +246,7 @@ def run(scale: str, keep: Path | None = None) -> list[dict]:
             _row("full_refresh_wall_s", round(full_wall, 2), "s", note="dbt run --full-refresh, whole project"),
             _row("full_refresh_peak_rss_mib", round(peak_mib, 1) if peak_mib else None, "MiB",
                  goal=GOALS["full_refresh_peak_rss_mib"], note=f"scale {scale}"),
+            *sql_rows,
         ]
     finally:
         if not keep:
@@ -223,8 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="demo")
     parser.add_argument("--keep", type=Path, help="keep the generated data and warehouse in this folder")
+    parser.add_argument("--before", help="checkout of the project to compare with (default: a git worktree of "
+                        f"{model_sql.BEFORE_COMMIT})")
     args = parser.parse_args(argv)
-    for row in run(args.scale, args.keep):
+    for row in run(args.scale, args.keep, args.before):
         goal = f"  (goal {'<=' if row.get('goal') else ''}{row['goal']})" if row.get("goal") else ""
         print(f"{row['measure']:32} {row['value']!s:>12} {row['unit']:5}{goal}  {row.get('note', '')}")
     return 0

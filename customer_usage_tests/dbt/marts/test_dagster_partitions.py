@@ -36,7 +36,7 @@ def test_ping_facts_and_the_mart_are_monthly_partitioned_with_single_run_backfil
         node = graph.get(key)
         assert isinstance(node.partitions_def, dg.MonthlyPartitionsDefinition), key
         assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
-    for unpartitioned in (["intermediate", "int_subscription_months"], ["marts", "dim_metric"]):
+    for unpartitioned in (["marts", "fct_subscription_month"], ["marts", "dim_metric"]):
         assert graph.get(dg.AssetKey(unpartitioned)).partitions_def is None
 
 

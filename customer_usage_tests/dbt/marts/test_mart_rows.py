@@ -207,7 +207,7 @@ def test_fct_ping_maps_every_ping(warehouse):
 
 
 def test_dbt_tests_of_the_usage_models_pass(warehouse):
-    warehouse.dbt("test", "--select", "dim_metric", "int_subscription_months", "int_ping_metrics", "int_ping_latest",
+    warehouse.dbt("test", "--select", "dim_metric", "fct_subscription_month", "int_ping_metrics", "int_ping_latest",
                   "int_namespace_metrics", "fct_ping", "fct_ping_metric",
                   "mart_product_usage_paid_user_metrics_monthly")
 

@@ -18,60 +18,27 @@ with metric_rows as (
     where {{ in_partition_window('ping_date') }}
 ),
 
+-- the latest ping_date per namespace, month and metric as a window over the month's
+-- rows, then ONE aggregation per namespace and month: the pivot keeps, per metric, the
+-- value of the latest date (equal dates keep the larger value) and ping_created_at
+-- is the month's latest ping_date over all metric rows, catalog or not
+dated_rows as (
+    select
+        metric_rows.*,
+        max(ping_date) over (partition by namespace_id, snapshot_month, metric_path) as latest_ping_date
+    from metric_rows
+),
+
 namespace_months as (
     select
         namespace_id,
         snapshot_month,
         max(ping_date) as ping_created_at
-    from metric_rows
-    group by 1, 2
-),
-
-catalog_rows as (
-    select *
-    from metric_rows
-    where metric_path in (
-        {%- for metric in metrics %}'{{ metric.key_path }}'{{ ', ' if not loop.last }}{% endfor -%}
-        {%- if not metrics %}''{% endif -%}
-    )
-),
-
--- the latest ping_date per namespace, month and metric: two aggregations and a
--- join instead of a window, which would sort every metric row (the biggest
--- GitLab.com table); equal dates keep the larger value
-latest_dates as (
-    select
-        namespace_id,
-        snapshot_month,
-        metric_path,
-        max(ping_date) as latest_ping_date
-    from catalog_rows
-    group by 1, 2, 3
-),
-
-latest_values as (
-    select
-        catalog_rows.namespace_id,
-        catalog_rows.snapshot_month,
-        catalog_rows.metric_path,
-        max(catalog_rows.counter_value) as counter_value
-    from catalog_rows
-    inner join latest_dates
-        on latest_dates.namespace_id = catalog_rows.namespace_id
-        and latest_dates.snapshot_month = catalog_rows.snapshot_month
-        and latest_dates.metric_path = catalog_rows.metric_path
-        and latest_dates.latest_ping_date = catalog_rows.ping_date
-    group by 1, 2, 3
-),
-
-pivoted as (
-    select
-        namespace_id,
-        snapshot_month
         {%- for metric in metrics %},
-        max(case when metric_path = '{{ metric.key_path }}' then counter_value end) as {{ metric.column }}
+        max(case when metric_path = '{{ metric.key_path }}' and ping_date = latest_ping_date then counter_value end)
+            as {{ metric.column }}
         {%- endfor %}
-    from latest_values
+    from dated_rows
     group by 1, 2
 )
 
@@ -81,12 +48,9 @@ select
     cast(namespace_months.ping_created_at as {{ dbt.type_timestamp() }}) as ping_created_at
     {%- for metric in metrics %},
     {%- if metric.counts == 'setting' %}
-    pivoted.{{ metric.column }} <> 0 as {{ metric.column }}
+    namespace_months.{{ metric.column }} <> 0 as {{ metric.column }}
     {%- else %}
-    {{ metric_clean_value('cast(pivoted.' ~ metric.column ~ ' as ' ~ dbt.type_bigint() ~ ')', metric) }} as {{ metric.column }}
+    {{ metric_clean_value('cast(namespace_months.' ~ metric.column ~ ' as ' ~ dbt.type_bigint() ~ ')', metric) }} as {{ metric.column }}
     {%- endif %}
     {%- endfor %}
 from namespace_months
-left join pivoted
-    on pivoted.namespace_id = namespace_months.namespace_id
-    and pivoted.snapshot_month = namespace_months.snapshot_month

@@ -7,10 +7,28 @@
 {%- set metrics = metric_catalog(source='service_ping') %}
 
 with mapped_pings as (
-    select *
-    from {{ ref('fct_ping') }}
-    where dim_subscription_id_original is not null
-        and {{ in_partition_window('ping_month') }}
+    -- the ping facts fct_ping also reads (staging + the one ping -> subscription
+    -- decision), not fct_ping itself: an intermediate model never refs a mart
+    select
+        pings.dim_ping_id,
+        ping_subscription.dim_installation_id,  -- hashed once, in int_ping_subscription
+        pings.uuid,
+        pings.hostname,
+        pings.ping_created_at,
+        {{ month_of('pings.ping_created_at') }} as ping_month,
+        ping_subscription.dim_license_id,
+        ping_subscription.dim_subscription_id,
+        ping_subscription.dim_subscription_id_original,
+        ping_subscription.ping_subscription_source,
+        pings.license_user_count,
+        pings.license_billable_users,
+        pings.historical_max_users,
+        pings.active_user_count
+    from {{ ref('stg_version_db__usage_data') }} as pings
+    inner join {{ ref('int_ping_subscription') }} as ping_subscription
+        on ping_subscription.dim_ping_id = pings.dim_ping_id
+    where ping_subscription.dim_subscription_id_original is not null
+        and {{ in_partition_window('pings.ping_created_at') }}
 ),
 
 latest as (

@@ -21,7 +21,7 @@
 
 with subscription_months as (
     select *
-    from {{ ref('int_subscription_months') }}
+    from {{ ref('fct_subscription_month') }}
     where {{ in_partition_window('snapshot_month') }}
 ),
 

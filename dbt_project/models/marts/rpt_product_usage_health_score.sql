@@ -24,7 +24,7 @@ lineage_arr as (
         dim_subscription_id_original,
         snapshot_month,
         arr
-    from {{ ref('int_subscription_months') }}
+    from {{ ref('fct_subscription_month') }}
     where {{ in_partition_window('snapshot_month') }}
 ),
 

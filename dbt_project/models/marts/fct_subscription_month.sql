@@ -6,6 +6,8 @@
 -- a `Paid All Matching` order, rolled up to its ultimate parent (NULL when neither
 -- is an existing namespace). `arr` = 12 x the MRR of the same in-effect Recurring
 -- charges (data-contract §6 "ARR"; 0 when none is in effect). Small (Zuora-sized), so rebuilt whole on every run.
+-- A mart, not an intermediate (it was int_subscription_months): it reads the marts that
+-- own namespaces, the order bridge and billing accounts, and layers only look down.
 with lineages as (
     select *
     from {{ ref('int_subscription_lineage') }}
