@@ -21,6 +21,7 @@ from customer_usage.dbt.translator import CustomerUsageTranslator
 from customer_usage.partitions import monthly_partitions
 from customer_usage.environment import environment
 from customer_usage.dbt.charts import attach_charts, report_charts
+from customer_usage.dbt.step_report import read_step
 from customer_usage.dbt.table_metadata import with_table_metadata
 from customer_usage.settings import DBT_PROJECT_DIR, Settings
 from customer_usage.warehouse import WAREHOUSE_POOL, WarehouseResource
@@ -69,6 +70,9 @@ def _stream(
         yield from attach_charts(events, charts=report_charts(warehouse.connect), before_read=_release_dbt_duckdb)
     finally:
         _release_dbt_duckdb()
+        report = read_step(target_path)
+        if report is not None:
+            invocation.log.info(report.line())
         _keep_parse_state(target_path)
 
 

@@ -25,6 +25,8 @@ order; if dbt failed, the models it did build are still reported before the erro
 
 from __future__ import annotations
 
+import re
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, ContextManager, Iterable, Iterator, Mapping
 
@@ -34,6 +36,9 @@ from customer_usage.warehouse import Warehouse, quote_ident
 
 logger = dg.get_dagster_logger()
 
+# the log line of each step's read (the pipeline benchmark sums it)
+READ_LINE = "dbt model metadata: {models} models read in {seconds:.2f} s"
+READ_PATTERN = re.compile(r"dbt model metadata: (\d+) models read in ([\d.]+) s")
 # materializations with rows worth counting (a view's count would run its query)
 COUNTED = ("table", "incremental", "snapshot", "seed")
 
@@ -183,11 +188,13 @@ def with_table_metadata(
     metadata: dict[str, dict[str, Any]] = {}
     relations = relations_of(held, manifest)
     if relations:
+        started = time.perf_counter()
         try:
             if before_read is not None:
                 before_read()
             with connect() as warehouse:
                 metadata = table_metadata(warehouse, relations)
+            logger.info(READ_LINE.format(models=len(relations), seconds=time.perf_counter() - started))
         except Exception as exc:  # noqa: BLE001
             logger.warning(f"row counts and column schemas of {len(relations)} dbt models could not be read: {exc}")
     for event in held:
