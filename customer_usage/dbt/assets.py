@@ -123,6 +123,16 @@ def build_dbt_assets(project: DbtProject, settings: Settings) -> list[dg.AssetsD
     Keeping the export models (downstream of the monthly mart) out of the first op
     lets a full run execute each op once; otherwise Dagster splits the first op
     around the monthly one and dbt starts (and parses) once per piece.
+
+    Three dbt processes is the least this partitioning allows: one op has one
+    partitions definition, so unpartitioned models upstream of the monthly ones and
+    unpartitioned export models downstream of them need an op each (making the
+    `sync_*` models monthly would show whole-table snapshots as months and give the
+    export sensor partitions to pick). Each process partial-parses: dagster-dbt's
+    adapter start-up is skipped (compat.dbt_cli_without_adapter), the parse state
+    passes from step to step, and the partition window reaches dbt as environment
+    variables, which re-parse only the models using them (each step logs its parse,
+    customer_usage/dbt/step_report.py).
     """
     translator = CustomerUsageTranslator()
     manifest = project.manifest_path
