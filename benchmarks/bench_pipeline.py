@@ -39,6 +39,8 @@ import duckdb
 
 from benchmarks.memory import PeakSampler
 from customer_usage.dbt.project import dbt_env, dbt_executable, manifest_path
+from customer_usage.dbt.step_report import StepReport, parse_line, read_step
+from customer_usage.dbt.table_metadata import READ_PATTERN
 from customer_usage.environment import environment
 from customer_usage.settings import DBT_PROJECT_DIR, Settings
 from customer_usage.warehouse import connect_duckdb
@@ -46,7 +48,8 @@ from customer_usage.warehouse import connect_duckdb
 BENCHMARK = "pipeline"
 DBT_SCHEMAS = ("staging", "intermediate", "marts", "exports")
 GOALS = {"dagster_dbt_vs_dbt_build": 1.1, "dagster_dbt_vs_raw_duckdb": 1.3, "pipeline_total_vs_dbt_build": 1.5,
-         "raw_duckdb_models_s": 30.0, "pipeline_peak_rss_mib": 3 * 1024}
+         "raw_duckdb_models_s": 30.0, "pipeline_peak_rss_mib": 3 * 1024,
+         "pipeline_tests_vs_dbt_build": 1.0}
 TOP_MODELS = 10
 GENERATE_TIMEOUT_S = 3600
 LANDING_ENV = "CUSTOMER_USAGE_BENCH_LANDING_DIR"
@@ -94,17 +97,24 @@ def landing_rows(landing: Path) -> int:
 # --- 1. the Dagster pipeline ------------------------------------------------------------------
 
 
-def _step_seconds(instance, run_id: str) -> tuple[dict[str, float], dict[str, float], dict]:
+def _step_seconds(instance, run_id: str) -> tuple[dict[str, float], dict[str, float], dict, dict[str, dict]]:
     """Wall time of each step (STEP_START to success/failure), per dbt step of the dbt
     process itself (dagster-dbt's "Running dbt command" to "Finished dbt command" log lines),
-    and each step's (start, end) timestamps."""
+    each step's (start, end) timestamps, and each dbt step's report (parse, models, tests;
+    customer_usage/dbt/step_report.py)."""
     starts, seconds, cli_started, cli_seconds = {}, {}, {}, {}
-    intervals = {}
+    intervals, reports = {}, {}
     for entry in instance.all_logs(run_id):
         event = entry.dagster_event
         if event is None:
             message = entry.user_message or ""
-            if entry.step_key and message.startswith("Running dbt command"):
+            report = parse_line(message)
+            read = READ_PATTERN.search(message)
+            if entry.step_key and report:
+                reports.setdefault(entry.step_key, {}).update(report)
+            elif entry.step_key and read:
+                reports.setdefault(entry.step_key, {})["metadata_s"] = float(read.group(2))
+            elif entry.step_key and message.startswith("Running dbt command"):
                 cli_started[entry.step_key] = entry.timestamp
             elif entry.step_key in cli_started and message.startswith("Finished dbt command"):
                 cli_seconds[entry.step_key] = cli_seconds.get(entry.step_key, 0.0) + (
@@ -117,7 +127,7 @@ def _step_seconds(instance, run_id: str) -> tuple[dict[str, float], dict[str, fl
         elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in starts:
             seconds[event.step_key] = entry.timestamp - starts[event.step_key]
             intervals[event.step_key] = (starts[event.step_key], entry.timestamp)
-    return seconds, cli_seconds, intervals
+    return seconds, cli_seconds, intervals, reports
 
 
 def _error_text(error, limit: int = 1500) -> str:
@@ -159,12 +169,13 @@ def run_pipeline(settings: Settings, env: dict[str, str]) -> dict[str, float]:
             failures = [f"{e.step_key}: {_error_text(e.step_failure_data.error)}" for e in result.all_events
                         if e.is_step_failure]
             raise BenchmarkError("the Dagster run failed:\n" + "\n".join(failures))
-        steps, cli, intervals = _step_seconds(instance, result.run_id)
+        steps, cli, intervals, reports = _step_seconds(instance, result.run_id)
         dbt_ops = _dbt_op_names(build_definitions(settings))
     dbt_steps = {key: s for key, s in steps.items() if _is_dbt_step(key, dbt_ops)}
     if not dbt_steps:
         raise BenchmarkError(f"no dbt step found among the run's steps {sorted(steps)}")
     dbt_seconds = sum(dbt_steps.values())
+    step_peaks = {key: memory.peak_between(a, b) / 1024 for key, (a, b) in intervals.items()}
     return {
         "total": total,
         "dbt": dbt_seconds,
@@ -174,6 +185,8 @@ def run_pipeline(settings: Settings, env: dict[str, str]) -> dict[str, float]:
         "other_steps": sum(steps.values()) - dbt_seconds,
         "peak_rss_mib": memory.peak_kib / 1024,
         "peak_step": ", ".join(k for k, (a, b) in intervals.items() if a <= memory.peak_at <= b) or "(between steps)",
+        "step_peaks_mib": step_peaks,
+        "dbt_reports": {key: reports[key] for key in dbt_steps if key in reports},
     }
 
 
@@ -209,7 +222,8 @@ def run_dbt_parse(settings: Settings, target_path: Path, log_path: Path) -> floa
     return seconds
 
 
-def run_dbt_build(settings: Settings, target_path: Path, log_path: Path) -> float:
+def run_dbt_build(settings: Settings, target_path: Path, log_path: Path) -> tuple[float, StepReport | None]:
+    """Seconds of a plain `dbt build`, and its report (parse, models and tests run)."""
     target_path.mkdir(parents=True, exist_ok=True)
     partial = manifest_path().with_name("partial_parse.msgpack")
     if partial.exists():  # dagster-dbt reuses it too: compare like with like
@@ -217,13 +231,14 @@ def run_dbt_build(settings: Settings, target_path: Path, log_path: Path) -> floa
     command = [
         dbt_executable(), "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target", settings.dbt_target, "--target-path", str(target_path), "--log-path", str(log_path),
+        "--log-format-file", "json",  # as dagster-dbt's steps write it, for the step report
     ]
     started = time.perf_counter()
     result = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=dbt_env(settings), capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise BenchmarkError(f"plain dbt build failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
-    return seconds
+    return seconds, read_step(target_path, log_path)
 
 
 # --- 3. raw DuckDB on the compiled SQL ------------------------------------------------------
@@ -276,6 +291,41 @@ def run_raw_duckdb(warehouse: Path, manifest: dict) -> dict[str, float]:
             "test_count": len(tests), "per_model": per_model}
 
 
+# --- what the dbt processes did, and where memory peaked ----------------------------------
+
+
+def dbt_process_rows(reports: dict[str, dict], plain: StepReport | None) -> list[dict]:
+    """Parses and tests of the run's dbt steps beside plain `dbt build`'s: each step should
+    partial-parse (a full re-parse costs `dbt_full_parse_s`), and the steps together should
+    run exactly the tests plain dbt runs (none twice, none added by dagster-dbt)."""
+    reports = {key: r for key, r in reports.items() if "full_parse" in r} | {
+        key: {"full_parse": False, "parse_s": 0.0, "tests": 0, **r} for key, r in reports.items() if "full_parse" not in r}
+    full = [key for key, r in sorted(reports.items()) if r["full_parse"]]
+    rows = [
+        _row("pipeline_dbt_full_parses", len(full), "steps",
+             note=f"of {len(reports)} dbt steps" + (f": {', '.join(full)}" if full else "")
+             + ("; plain dbt build: full" if plain and plain.full_parse else "; plain dbt build: partial")),
+        _row("pipeline_dbt_parse_s", round(sum(r["parse_s"] for r in reports.values()), 1), "s",
+             note="dbt start-up and parse, summed over the dbt steps; plain dbt build: "
+             + (f"{plain.parse_s:.1f} s" if plain else "n/a")),
+        _row("pipeline_dbt_metadata_s", round(sum(r.get("metadata_s", 0.0) for r in reports.values()), 2), "s",
+             note="row counts and column schemas of the built models, read after each dbt step"),
+        _row("pipeline_dbt_tests_run", sum(r["tests"] for r in reports.values()), "tests",
+             note=", ".join(f"{k} {r['tests']}" for k, r in sorted(reports.items()))),
+    ]
+    if plain is not None and plain.tests:
+        rows.append(_row("dbt_build_tests_run", plain.tests, "tests", note="plain `dbt build`"))
+        rows.append(_row("pipeline_tests_vs_dbt_build", sum(r["tests"] for r in reports.values()) / plain.tests, "x",
+                         goal=GOALS["pipeline_tests_vs_dbt_build"], note="tests dagster-dbt runs ÷ dbt's own"))
+    return rows
+
+
+def step_peak_rows(step_peaks_mib: dict[str, float], top: int = 5) -> list[dict]:
+    """The steps with the highest peak resident memory of the process tree."""
+    ranked = sorted(step_peaks_mib.items(), key=lambda kv: -kv[1])[:top]
+    return [_row(f"peak_rss_step_{i + 1:02d}_mib", round(mib), "MiB", note=step) for i, (step, mib) in enumerate(ranked)]
+
+
 # --- the benchmark --------------------------------------------------------------------------
 
 
@@ -311,7 +361,7 @@ def run(scale: str, workdir: Path | None = None) -> list[dict]:
         raw_only_copy(settings.duckdb_path, raw_wh)
 
         dbt_settings = Settings(target="local", landing_dir=landing, duckdb_path=dbt_wh, as_of=settings.as_of)
-        dbt_s = run_dbt_build(dbt_settings, root / "dbt" / "target", root / "dbt" / "logs")
+        dbt_s, dbt_report = run_dbt_build(dbt_settings, root / "dbt" / "target", root / "dbt" / "logs")
         manifest = json.loads((root / "dbt" / "target" / "manifest.json").read_text())
         raw = run_raw_duckdb(raw_wh, manifest)
         parse_s = run_dbt_parse(dbt_settings, root / "parse" / "target", root / "parse" / "logs")
@@ -341,6 +391,8 @@ def run(scale: str, workdir: Path | None = None) -> list[dict]:
                  goal=GOALS["pipeline_peak_rss_mib"],
                  note=f"process tree of the run, sampled; peak during {pipeline['peak_step']}; goal on large"),
         ]
+        rows += dbt_process_rows(pipeline["dbt_reports"], dbt_report)
+        rows += step_peak_rows(pipeline["step_peaks_mib"])
         rows[rows.index(next(r for r in rows if r["measure"] == "raw_duckdb_models_s"))].update(
             goal=GOALS["raw_duckdb_models_s"], note="the SQL itself; goal on medium")
         top = sorted(raw["per_model"].items(), key=lambda kv: -kv[1])[:TOP_MODELS]

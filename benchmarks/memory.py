@@ -43,10 +43,12 @@ def tree_rss_kib(root: int) -> int:
 
 
 class PeakSampler:
-    """`with PeakSampler() as s:` ... then `s.peak_kib` and `s.peak_at` (a `time.time()`)."""
+    """`with PeakSampler() as s:` ... then `s.peak_kib` and `s.peak_at` (a `time.time()`);
+    `s.peak_between(start, end)` is the peak of the samples in that interval (a step's)."""
 
     def __init__(self, interval_s: float = 0.25):
         self.interval_s, self.peak_kib, self.peak_at = interval_s, 0, 0.0
+        self.samples: list[tuple[float, int]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -55,9 +57,14 @@ class PeakSampler:
         while not self._stop.is_set():
             if Path("/proc").exists():
                 rss = tree_rss_kib(pid)
+                self.samples.append((time.time(), rss))
                 if rss > self.peak_kib:
                     self.peak_kib, self.peak_at = rss, time.time()
             self._stop.wait(self.interval_s)
+
+    def peak_between(self, start: float, end: float) -> int:
+        """Peak KiB of the samples taken from `start` to `end` (0 when none was)."""
+        return max((rss for at, rss in self.samples if start <= at <= end), default=0)
 
     def __enter__(self) -> "PeakSampler":
         self._thread.start()

@@ -10,7 +10,7 @@ Each import carries a line saying why the public API does not suffice.
 from __future__ import annotations
 
 # Versions these internals were written and tested against (pinned in pyproject.toml).
-WRITTEN_FOR = {"dagster": "1.13.27", "dbt-duckdb": "1.11"}
+WRITTEN_FOR = {"dagster": "1.13.27", "dbt-duckdb": "1.11", "dagster-dbt": "0.29.27"}
 
 # Custom automation conditions: the public API composes conditions but offers no
 # base class for one computed from our own question (a run in progress, a check's
@@ -78,6 +78,40 @@ def release_dbt_duckdb_connection() -> None:
         env.close()
 
 
+def dbt_cli_without_adapter(**fields):
+    """A `DbtCliResource` that starts dbt without first opening dbt in-process.
+
+    Before every `dbt build`, `DbtCliResource.cli()` runs `dbt --version` in a
+    subprocess (`_cli_version`) and loads the profile, project and macros into an
+    in-process dbt adapter (`_initialize_dbt_core_adapter`): 2-23 s per step on a
+    loaded 2-core machine, before dbt itself starts. The adapter serves only
+    `fetch_row_counts()`/`fetch_column_metadata()`, which customer_usage/dbt/
+    table_metadata.py replaces with two queries per step, and the version is the
+    dbt-core installed beside this interpreter. There is no public switch for
+    either; both are private members of dagster-dbt's resource.
+    """
+    import functools
+    import importlib.metadata
+    import sys
+    from pathlib import Path
+
+    from dagster_dbt import DbtCliResource
+    from packaging import version
+
+    class DbtCliWithoutAdapter(DbtCliResource):
+        def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 (dagster-dbt's signature)
+            return None
+
+        @functools.cached_property
+        def _cli_version(self):
+            here = Path(sys.executable).with_name("dbt")
+            if Path(self.dbt_executable) == here:
+                return version.parse(importlib.metadata.version("dbt-core"))
+            return DbtCliResource._cli_version.func(self)  # another dbt: ask it
+
+    return DbtCliWithoutAdapter(**fields)
+
+
 __all__ = [
     "WRITTEN_FOR",
     "AssetCheckExecutionRecord",
@@ -89,6 +123,7 @@ __all__ = [
     "OrAutomationCondition",
     "SubsetAutomationCondition",
     "executable_in_same_run",
+    "dbt_cli_without_adapter",
     "record",
     "release_dbt_duckdb_connection",
 ]

@@ -53,3 +53,29 @@ def test_no_module_outside_compat_touches_dbt_duckdb_internals():
         if path != PACKAGE / "compat.py" and re.search(r"DuckDBConnectionManager\._", path.read_text())
     ]
     assert offenders == []
+
+
+def test_dbt_starts_without_an_in_process_adapter_or_a_version_subprocess(monkeypatch):
+    """The dbt resource skips what only dagster-dbt's per-model metadata fetching needed."""
+    import dagster_dbt.core.resource as dbt_resource_module
+    from dagster_dbt import DbtCliResource
+
+    from customer_usage.dbt.project import dbt_executable
+    from customer_usage.settings import DBT_PROJECT_DIR
+
+    installed = importlib.metadata.version("dagster-dbt")
+    assert installed == compat.WRITTEN_FOR["dagster-dbt"], (
+        f"dagster-dbt {installed} is installed; compat.dbt_cli_without_adapter overrides its private "
+        f"`_cli_version`/`_initialize_dbt_core_adapter` as of {compat.WRITTEN_FOR['dagster-dbt']}: re-check"
+    )
+    assert hasattr(DbtCliResource, "_initialize_dbt_core_adapter") and hasattr(DbtCliResource, "_cli_version")
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"a subprocess was started: {args}")
+
+    monkeypatch.setattr(dbt_resource_module, "check_output", no_subprocess)
+    resource = compat.dbt_cli_without_adapter(project_dir=str(DBT_PROJECT_DIR), target="local",
+                                              dbt_executable=dbt_executable())
+    assert isinstance(resource, DbtCliResource)
+    assert str(resource._cli_version) == importlib.metadata.version("dbt-core")
+    assert resource._initialize_dbt_core_adapter(["build"]) is None

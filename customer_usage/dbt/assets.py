@@ -2,8 +2,8 @@
 
 Two groups: most models build unpartitioned; models tagged `monthly` (ping-derived
 facts and the monthly mart) are partitioned by month and built incrementally for
-the partition window passed as dbt vars. Both report row counts and column
-lineage, and their dbt tests become asset checks.
+the partition window passed as environment variables. Both report row counts and
+column schemas (table_metadata.py), and their dbt tests become asset checks.
 """
 
 
@@ -15,12 +15,14 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from customer_usage.compat import release_dbt_duckdb_connection
+from customer_usage.compat import dbt_cli_without_adapter, release_dbt_duckdb_connection
 from customer_usage.dbt.project import dbt_executable
 from customer_usage.dbt.translator import CustomerUsageTranslator
 from customer_usage.partitions import monthly_partitions
 from customer_usage.environment import environment
 from customer_usage.dbt.charts import attach_charts, report_charts
+from customer_usage.dbt.step_report import read_step
+from customer_usage.dbt.table_metadata import with_table_metadata
 from customer_usage.settings import DBT_PROJECT_DIR, Settings
 from customer_usage.warehouse import WAREHOUSE_POOL, WarehouseResource
 
@@ -43,7 +45,8 @@ def _stream(
     args: list[str],
     extra_env: dict[str, str] | None = None,
 ):
-    """Stream events with row counts and column schema/lineage attached to each model.
+    """Stream dbt's events, each model's with its row count and column schema
+    (customer_usage/dbt/table_metadata.py: two queries once dbt has finished).
 
     `extra_env` reaches only this dbt process (dagster-dbt copies os.environ when it
     starts dbt, so the variables are set just around that call).
@@ -61,13 +64,15 @@ def _stream(
     try:
         with environment(dbt_env):
             invocation_handle = dbt.cli(args, context=invocation, target_path=target_path)
-        yield from attach_charts(
-            invocation_handle.stream().fetch_row_counts().fetch_column_metadata(),
-            charts=report_charts(warehouse.connect),
-            before_read=_release_dbt_duckdb,
+        events = with_table_metadata(
+            invocation_handle.stream(), invocation_handle.manifest, warehouse.connect, before_read=_release_dbt_duckdb
         )
+        yield from attach_charts(events, charts=report_charts(warehouse.connect), before_read=_release_dbt_duckdb)
     finally:
         _release_dbt_duckdb()
+        report = read_step(target_path)
+        if report is not None:
+            invocation.log.info(report.line())
         _keep_parse_state(target_path)
 
 
@@ -112,7 +117,9 @@ def _release_dbt_duckdb() -> None:
 
 
 def dbt_cli_resource(project: DbtProject, settings: Settings) -> DbtCliResource:
-    return DbtCliResource(project_dir=project, target=settings.dbt_target, dbt_executable=dbt_executable())
+    """dbt as a subprocess only (see `compat.dbt_cli_without_adapter`): nothing of dbt is
+    loaded in this process, the metadata comes from the warehouse connection."""
+    return dbt_cli_without_adapter(project_dir=project, target=settings.dbt_target, dbt_executable=dbt_executable())
 
 
 def build_dbt_assets(project: DbtProject, settings: Settings) -> list[dg.AssetsDefinition]:
@@ -121,6 +128,16 @@ def build_dbt_assets(project: DbtProject, settings: Settings) -> list[dg.AssetsD
     Keeping the export models (downstream of the monthly mart) out of the first op
     lets a full run execute each op once; otherwise Dagster splits the first op
     around the monthly one and dbt starts (and parses) once per piece.
+
+    Three dbt processes is the least this partitioning allows: one op has one
+    partitions definition, so unpartitioned models upstream of the monthly ones and
+    unpartitioned export models downstream of them need an op each (making the
+    `sync_*` models monthly would show whole-table snapshots as months and give the
+    export sensor partitions to pick). Each process partial-parses: dagster-dbt's
+    adapter start-up is skipped (compat.dbt_cli_without_adapter), the parse state
+    passes from step to step, and the partition window reaches dbt as environment
+    variables, which re-parse only the models using them (each step logs its parse,
+    customer_usage/dbt/step_report.py).
     """
     translator = CustomerUsageTranslator()
     manifest = project.manifest_path

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Mapping
 import dagster as dg
 
 from customer_usage.dbt.coverage_chart import RPT_KEY, coverage_metadata, coverage_rows
+from customer_usage.dbt.table_metadata import add_metadata
 from customer_usage.dbt.roadmap_chart import monthly_rows, roadmap_metadata, roadmap_rows, trend_metadata
 
 ROADMAP_KEY = dg.AssetKey(["marts", "rpt_integration_roadmap"])
@@ -49,15 +50,6 @@ def _key_of(event) -> dg.AssetKey | None:
     return key
 
 
-def _with_metadata(event, extra: dict):
-    if isinstance(event, (dg.Output, dg.AssetMaterialization)):
-        return event.with_metadata({**event.metadata, **extra})
-    return dg.MaterializeResult(
-        asset_key=event.asset_key, metadata={**(event.metadata or {}), **extra},
-        check_results=event.check_results, data_version=event.data_version, tags=event.tags,
-    )
-
-
 def attach_charts(events: Iterable, charts: Mapping[dg.AssetKey, MetadataReader], before_read=None):
     """Yield `events`, the materializations of `charts`' reports last with their metadata.
 
@@ -80,4 +72,4 @@ def attach_charts(events: Iterable, charts: Mapping[dg.AssetKey, MetadataReader]
         except Exception as exc:  # noqa: BLE001
             name = key.path[-1]
             extra = {f"{name}_chart_error": dg.MetadataValue.text(f"could not read {name}: {exc}")}
-        yield _with_metadata(event, extra)
+        yield add_metadata(event, extra)

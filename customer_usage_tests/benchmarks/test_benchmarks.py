@@ -94,3 +94,33 @@ def test_raw_duckdb_runs_compiled_models_in_dependency_order(tmp_path):
     assert result["model_count"] == 2 and result["test_count"] == 1
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select list(id order by id) from marts.dim_a").fetchone() == ([20, 30, 40],)
+
+
+def test_dbt_process_rows_compare_parses_and_tests_with_plain_dbt():
+    from benchmarks.bench_pipeline import dbt_process_rows
+    from customer_usage.dbt.step_report import StepReport
+
+    reports = {
+        "customer_usage_dbt_models": {"full_parse": True, "parse_s": 25.0, "models": 40, "tests": 200, "metadata_s": 0.5},
+        "customer_usage_dbt_monthly_models": {"full_parse": False, "parse_s": 3.0, "models": 10, "tests": 100},
+        "customer_usage_dbt_export_models": {"metadata_s": 0.25},  # its report line missing: counted as nothing
+    }
+    plain = StepReport(full_parse=True, reason="profile has changed", parse_s=24.0, models=50, tests=300)
+    rows = {r["measure"]: r for r in dbt_process_rows(reports, plain)}
+    assert rows["pipeline_dbt_full_parses"]["value"] == 1 and "customer_usage_dbt_models" in rows["pipeline_dbt_full_parses"]["note"]
+    assert rows["pipeline_dbt_parse_s"]["value"] == 28.0 and rows["pipeline_dbt_metadata_s"]["value"] == 0.75
+    assert rows["pipeline_dbt_tests_run"]["value"] == 300 and rows["dbt_build_tests_run"]["value"] == 300
+    ratio = rows["pipeline_tests_vs_dbt_build"]
+    assert ratio["unit"] == "x" and ratio["value"] == 1.0 and ratio["goal"] == 1.0
+
+
+def test_step_peaks_rank_the_steps_by_memory():
+    from benchmarks.bench_pipeline import step_peak_rows
+    from benchmarks.memory import PeakSampler
+
+    sampler = PeakSampler()
+    sampler.samples = [(1.0, 100 * 1024), (2.0, 900 * 1024), (3.0, 300 * 1024)]
+    peaks = {step: sampler.peak_between(a, b) / 1024 for step, (a, b) in {"load": (0.5, 1.5), "dbt": (1.5, 3.5), "idle": (5, 6)}.items()}
+    rows = step_peak_rows(peaks, top=2)
+    assert [(r["measure"], r["value"], r["note"]) for r in rows] == [
+        ("peak_rss_step_01_mib", 900, "dbt"), ("peak_rss_step_02_mib", 100, "load")]
