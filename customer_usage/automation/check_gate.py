@@ -45,19 +45,10 @@ class BlockingCheckNotErrored(SubsetAutomationCondition[dg.AssetCheckKey]):
             # blocking, stops the run before the child if it errors
             return view.get_full_subset(key=context.key)
         if view.asset_graph.get(context.key.asset_key).partitions_def is not None:
-            # per partition: passed, or planned and not executed (SKIPPED, as below). Without
-            # SKIPPED, a monthly model whose `relationships` test dbt left out of its run
-            # held its children back until a later run built both tables, so the monthly
-            # chain was built one layer per run, some layers twice.
-            passed = await view.compute_subset_with_status(
+            return await view.compute_subset_with_status(
                 key=context.key, status=AssetCheckExecutionResolvedStatus.SUCCEEDED,
                 from_subset=context.candidate_subset,
             )
-            skipped = await view.compute_subset_with_status(
-                key=context.key, status=AssetCheckExecutionResolvedStatus.SKIPPED,
-                from_subset=context.candidate_subset,
-            )
-            return passed.compute_union(skipped)
         latest = await AssetCheckExecutionRecord.gen(view, context.key)
         if latest is None or not await latest.targets_latest_materialization(view):
             return view.get_empty_subset(key=context.key)

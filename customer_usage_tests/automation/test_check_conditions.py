@@ -114,33 +114,3 @@ def test_a_coverage_check_reruns_when_the_other_table_it_reads_changes():
     assert check_requested(result, coverage) == 1
     result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=result.cursor)
     assert check_requested(result, coverage) == 0  # once per change
-
-
-MONTHLY = dg.MonthlyPartitionsDefinition(start_date="2026-01-01", end_offset=1)
-FCT = dg.AssetKey(["marts", "fct_monthly"])
-MART = dg.AssetKey(["marts", "mart_monthly"])
-
-
-@dg.multi_asset(
-    specs=[dg.AssetSpec(FCT, automation_condition=downstream_condition(), skippable=True),
-           dg.AssetSpec(MART, deps=[FCT], automation_condition=downstream_condition(), skippable=True)],
-    check_specs=[dg.AssetCheckSpec("relationships", asset=FCT, blocking=True,
-                                   automation_condition=check_runs_with_its_asset())],
-    can_subset=True, partitions_def=MONTHLY, name="monthly_models",
-)
-def monthly_models(context: dg.AssetExecutionContext):
-    """Shaped like the monthly `@dbt_assets`: dbt leaves the relationships test out of a run
-    that lacks its other table, so the check is planned and never executed (SKIPPED)."""
-    for key in (FCT, MART):
-        if key in context.selected_asset_keys:
-            yield dg.MaterializeResult(asset_key=key)
-
-
-def test_a_monthly_parent_whose_test_was_skipped_does_not_hold_back_its_child():
-    open_month = MONTHLY.get_last_partition_key()
-    defs = dg.Definitions(assets=[monthly_models])
-    instance = dg.DagsterInstance.ephemeral()
-    assert dg.materialize([monthly_models], instance=instance, selection=[FCT], partition_key=open_month).success
-    result = dg.evaluate_automation_conditions(defs=defs, instance=instance)
-    assert result.get_requested_partitions(MART) == {open_month}
-    assert result.get_num_requested(FCT) == 0
