@@ -59,6 +59,8 @@ class Warehouse:
     def dbt(self, *args: str, partition_env: Mapping[str, str] | None = None) -> None:
         from dbt.cli.main import dbtRunner
 
+        from customer_usage.compat import release_dbt_duckdb_connection
+
         settings = Settings.from_env(self.env)
         env = {**dbt_env(settings), "CUSTOMER_USAGE_AS_OF": self.env["CUSTOMER_USAGE_AS_OF"],
                "CUSTOMER_USAGE_PARTITION_START": None, "CUSTOMER_USAGE_PARTITION_END": None,
@@ -67,7 +69,12 @@ class Warehouse:
                    "--target-path", str(self.folder / "dbt_target"), "--log-path", str(self.folder / "dbt_logs"),
                    "--target", settings.dbt_target, "--quiet"]
         with environment(**env):
-            result = dbtRunner().invoke(command)
+            try:
+                result = dbtRunner().invoke(command)
+            finally:
+                # dbt-duckdb keeps the file open, with the profile's config_options, for the life
+                # of the process: a later plain duckdb.connect here would be refused
+                release_dbt_duckdb_connection()
         if not result.success:
             failures = [
                 f"{r.node.name}: {r.message}" for r in (result.result or []) if getattr(r, "status", "") in ("error", "fail")
