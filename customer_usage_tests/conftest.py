@@ -11,33 +11,14 @@ from customer_usage.dbt.project import manifest_path
 from customer_usage.settings import Settings
 from customer_usage_tests.helpers import FAKE_DATABASE, environment, local_settings, write_landing
 
-# The suite runs on two pytest-xdist workers (pyproject's addopts: `-n 2 --dist loadgroup`).
-# Each test gets a group and a group runs on one worker: its module's fixtures, and the
-# session fixtures below, are built once. The slowest files start first, so the end of the
-# run does not wait on one of them while the other worker idles.
-SHARED_BUILDS = {  # session fixture -> the group of every test that uses it
-    "demo_build": "shared-builds", "small_build": "shared-builds", "small_warehouse": "shared-builds",
-    "prod_compile": "shared-builds", "analysis_warehouse": "analysis-warehouse",
-}
-SESSION_FOLDERS = ("exports", "sim")  # their conftest.py holds a session fixture
+# The suite runs on two pytest-xdist workers (pyproject's addopts: `-n 2 --dist loadfile
+# --no-loadscope-reorder`): a file's tests run on one worker, so module fixtures are built once (session fixtures
+# once per worker). The slowest files start first, so the end of the run does not wait on
+# one of them while the other worker idles (xdist's own reordering, by test count, is off).
 SLOWEST_FIRST = ("test_production_end_to_end.py", "test_main_job.py", "test_dagster_partitions.py")
 
 
-def xdist_group_of(item) -> str:
-    shared = sorted({SHARED_BUILDS[name] for name in item.fixturenames if name in SHARED_BUILDS})
-    if shared:
-        return shared[0]
-    parts = item.nodeid.split("::")[0].split("/")
-    if len(parts) > 2 and parts[1] in SESSION_FOLDERS:
-        return parts[1]
-    return item.nodeid.split("::")[0]
-
-
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(xdist_group_of(item)))
-
     def rank(item) -> int:
         name = item.nodeid.split("::")[0].rsplit("/", 1)[-1]
         return SLOWEST_FIRST.index(name) if name in SLOWEST_FIRST else len(SLOWEST_FIRST)
