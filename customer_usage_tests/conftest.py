@@ -11,10 +11,10 @@ from customer_usage.dbt.project import manifest_path
 from customer_usage.settings import Settings
 from customer_usage_tests.helpers import FAKE_DATABASE, environment, local_settings, write_landing
 
-# The suite runs on two pytest-xdist workers (pyproject's addopts: `-n 2 --dist loadfile
+# The suite runs on three pytest-xdist workers (pyproject's addopts: `-n 3 --dist loadfile
 # --no-loadscope-reorder`): a file's tests run on one worker, so module fixtures are built once (session fixtures
 # once per worker). The slowest files start first, so the end of the run does not wait on
-# one of them while the other worker idles (xdist's own reordering, by test count, is off).
+# one of them while the others idle (xdist's own reordering, by test count, is off).
 SLOWEST_FIRST = ("test_production_end_to_end.py", "test_main_job.py", "test_dagster_partitions.py")
 
 
