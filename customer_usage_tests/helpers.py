@@ -7,6 +7,7 @@ own landing folder; nothing here touches the project's data/ folder.
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Mapping
 
@@ -101,3 +102,10 @@ fakesnow_server = _capture_fakesnow_server()
 
 # The Snowflake database name models are compiled for offline, so fakesnow can run their SQL.
 FAKE_DATABASE = "DB"
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

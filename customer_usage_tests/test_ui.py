@@ -13,7 +13,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,17 +23,11 @@ from pathlib import Path
 import pytest
 
 from customer_usage.settings import PROJECT_ROOT
-from customer_usage_tests.helpers import local_settings
+from customer_usage_tests.browser import headless_page, needs_chromium
+from customer_usage_tests.helpers import free_port, local_settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 STARTUP_TIMEOUT_S = 240
 CODE_LOCATION = ["-m", "customer_usage.definitions"]
-
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="the UI test needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-)
 
 LOCATION_QUERY = """
 {
@@ -53,12 +46,6 @@ LOCATION_QUERY = """
   }
 }
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _graphql(url: str, query: str) -> dict:
@@ -114,7 +101,7 @@ def webserver(tmp_path_factory):
     home = tmp / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp / "webserver.log"
     env = {**os.environ, **local_settings(tmp), "DAGSTER_HOME": str(home)}
@@ -172,14 +159,8 @@ def browser_page(webserver):
     if _location_errors(webserver["entries"]):
         pytest.fail("the code location did not load, so there is no graph to draw: " + "; ".join(
             _location_errors(webserver["entries"])))
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1600, "height": 1000})
-        finally:
-            browser.close()
+    with headless_page(1600, 1000) as page:
+        yield page
 
 
 def _label(name: str) -> re.Pattern:

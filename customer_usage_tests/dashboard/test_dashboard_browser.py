@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,22 +22,15 @@ import pytest
 
 from customer_usage.settings import PROJECT_ROOT
 from customer_usage_tests.analysis_data import ACME, GLOBEX
+from customer_usage_tests.browser import headless_page, needs_chromium
+from customer_usage_tests.helpers import free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
 # drawn and idle: the script finished (no status widget) and every element is rendered (no skeleton)
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid=\"stSkeleton\"]')"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 STARTUP_TIMEOUT_S = 120
 PAGE_TIMEOUT_MS = 90_000
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+pytestmark = needs_chromium
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -57,7 +49,7 @@ def _stop(proc: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def dashboard(analysis_warehouse, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dashboard")
-    port = _free_port()
+    port = free_port()
     log = tmp / "dashboard.log"
     cli = Path(sys.executable).with_name("customer-usage")
     with open(log, "w") as out:
@@ -87,14 +79,8 @@ def dashboard(analysis_warehouse, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(dashboard):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1400, "height": 1800})
-        finally:
-            browser.close()
+    with headless_page(1400, 1800) as page:
+        yield page
 
 
 def _open(page, url: str, wait_for_text: str, screenshot: Path) -> None:
