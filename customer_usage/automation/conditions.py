@@ -3,7 +3,7 @@
 Every asset downstream of the source tables carries `downstream_condition()`:
 the declarative-automation sensor then requests it once after its upstreams
 changed, only when no upstream blocking check has an ERROR result, and never
-while an upstream is still running. Sources themselves carry no condition: new
+while an upstream, or the asset itself, is still queued or running (`run_gate`). Sources themselves carry no condition: new
 data enters through the arrival sensor (local) or the observation schedule
 (prod), so a file drop, not a clock, starts the chain.
 """
@@ -15,6 +15,7 @@ import datetime as dt
 import dagster as dg
 
 from customer_usage.automation.load_gate import SourceLoadInProgress
+from customer_usage.automation.run_gate import no_unfinished_run_builds_it_or_a_parent
 from customer_usage.compat import OrAutomationCondition
 from customer_usage.automation.check_gate import (
     CheckedAssetWillBeRequested,
@@ -115,6 +116,7 @@ def downstream_condition() -> dg.AutomationCondition:
             operands=[refresh_on_upstream_change(), build_when_missing(), finalise_closed_month()]
         )
         & no_source_load_running()
+        & no_unfinished_run_builds_it_or_a_parent()
     ).with_label("customer_usage_refresh")
 
 

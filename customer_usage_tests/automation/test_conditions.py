@@ -222,3 +222,65 @@ def test_nothing_rebuilds_while_a_source_load_is_running(auto):
         run_id, dg.DagsterEvent(event_type_value="PIPELINE_SUCCESS", job_name="load_changed_sources", message="")
     )
     assert requested(auto.evaluate()) == {"stg_zuora__account": 1, "dim_subscription": 1}
+
+
+def add_run(auto: Automation, status, selection=(), tags=None) -> str:
+    """A run as the instance holds it, without the planned events Dagster logs on creation
+    (what a daemon killed between creating a run and logging them leaves behind)."""
+    import uuid
+
+    from dagster._core.remote_origin import (
+        GrpcServerCodeLocationOrigin,
+        RemoteJobOrigin,
+        RemoteRepositoryOrigin,
+    )
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    location = GrpcServerCodeLocationOrigin(host="localhost", port=4000, location_name="customer_usage")
+    origin = RemoteJobOrigin(  # Dagster requires one for a queued run
+        repository_origin=RemoteRepositoryOrigin(code_location_origin=location, repository_name="__repository__"),
+        job_name="__ASSET_JOB")
+    run_id = str(uuid.uuid4())
+    auto.instance.add_run(DagsterRun(job_name="__ASSET_JOB", run_id=run_id, status=status,
+                                     asset_selection=frozenset(selection), tags=tags or {},
+                                     remote_job_origin=origin))
+    return run_id
+
+
+@pytest.mark.parametrize("status", [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.QUEUED,
+                                    dg.DagsterRunStatus.STARTED])
+def test_a_run_without_planned_events_still_holds_its_assets(status):
+    """A fresh warehouse: the tick's run was created, the daemon died before Dagster logged
+    its planned events; the resumed tick launches that run, and nothing asks for them again."""
+    standins.FAILING_CHECKS.clear()
+    auto = Automation()
+    assert auto.load(*standins.SOURCES)
+    result = auto.evaluate()
+    assert requested(result) == {"stg_zuora__account": 1, "dim_subscription": 1}
+    run_id = add_run(auto, status, selection=[STG, DIM])
+    assert auto.evaluate().total_requested == 0  # still missing, but its run has not finished
+    assert auto.evaluate().total_requested == 0
+    # the run builds them and finishes: the mart (their child) follows once, they do not
+    assert dg.materialize(ALL_ASSETS, instance=auto.instance, selection=[STG, DIM]).success
+    auto.instance.handle_run_event(
+        run_id, dg.DagsterEvent(event_type_value="PIPELINE_SUCCESS", job_name="__ASSET_JOB", message=""))
+    assert requested(auto.evaluate()) == {"mart_monthly": 1}
+
+
+def test_a_child_waits_for_a_queued_run_of_its_parent(auto):
+    auto.load(*standins.SOURCES)
+    settle(auto)
+    run_id = add_run(auto, dg.DagsterRunStatus.QUEUED, selection=[DIM])
+    auto.load(("zuora", "account"))  # a change that would rebuild the staging model and its child
+    assert requested(auto.evaluate()) == {"stg_zuora__account": 1}  # not the dimension: it is queued
+    auto.instance.handle_run_event(
+        run_id, dg.DagsterEvent(event_type_value="PIPELINE_CANCELED", job_name="__ASSET_JOB", message=""))
+
+
+@pytest.mark.parametrize("status", [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED])
+def test_a_queued_source_load_holds_the_models_too(auto, status):
+    auto.load(*standins.SOURCES)
+    settle(auto)
+    add_run(auto, status, tags={"customer_usage/trigger": "landing_arrival"})
+    auto.load(("zuora", "account"))
+    assert auto.evaluate().total_requested == 0
