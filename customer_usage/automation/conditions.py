@@ -112,11 +112,11 @@ def downstream_condition() -> dg.AutomationCondition:
     export sensor sends them when the mart refreshed).
     """
     return (
-        _EvaluatedInUserCode(
+        no_unfinished_run_builds_it_or_a_parent()
+        & _EvaluatedInUserCode(
             operands=[refresh_on_upstream_change(), build_when_missing(), finalise_closed_month()]
         )
         & no_source_load_running()
-        & no_unfinished_run_builds_it_or_a_parent()
     ).with_label("customer_usage_refresh")
 
 

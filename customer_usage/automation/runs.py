@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Mapping
 
 import dagster as dg
@@ -31,7 +32,16 @@ def run_in_progress(instance: dg.DagsterInstance, tags: Mapping[str, str]) -> dg
     return records[0].dagster_run if records else None
 
 
-def assets_of_unfinished_runs(instance: dg.DagsterInstance) -> frozenset[dg.AssetKey]:
-    """Every asset selected by a run that has not finished (queued, starting or running)."""
-    runs = instance.get_runs(filters=dg.RunsFilter(statuses=UNFINISHED_RUN_STATUSES))
+def assets_of_unfinished_runs(
+    instance: dg.DagsterInstance, finished_since: dt.datetime | None = None
+) -> frozenset[dg.AssetKey]:
+    """Every asset selected by a run that has not finished (queued, starting or running),
+    or that finished at or after `finished_since`."""
+    runs = list(instance.get_runs(filters=dg.RunsFilter(statuses=UNFINISHED_RUN_STATUSES)))
+    if finished_since is not None:
+        runs += [
+            record.dagster_run
+            for record in instance.get_run_records(filters=dg.RunsFilter(updated_after=finished_since))
+            if record.end_time is not None and record.end_time >= finished_since.timestamp()
+        ]
     return frozenset(key for run in runs for key in run.asset_selection or ())

@@ -284,3 +284,20 @@ def test_a_queued_source_load_holds_the_models_too(auto, status):
     add_run(auto, status, tags={"customer_usage/trigger": "landing_arrival"})
     auto.load(("zuora", "account"))
     assert auto.evaluate().total_requested == 0
+
+
+def test_a_run_that_finished_during_the_tick_holds_its_assets_for_that_tick():
+    """The daemon's tick reads asset records when it starts and run statuses later: a run that
+    finished in between looked done while its builds were not in the records read."""
+    standins.FAILING_CHECKS.clear()
+    auto = Automation()
+    assert auto.load(*standins.SOURCES)
+    assert requested(auto.evaluate()) == {"stg_zuora__account": 1, "dim_subscription": 1}
+    run_id = add_run(auto, dg.DagsterRunStatus.STARTED, selection=[STG, DIM])
+    assert dg.materialize(ALL_ASSETS, instance=auto.instance, selection=[STG, DIM]).success
+    tick_started = dt.datetime.now(dt.timezone.utc)
+    auto.instance.handle_run_event(
+        run_id, dg.DagsterEvent(event_type_value="PIPELINE_SUCCESS", job_name="__ASSET_JOB", message=""))
+    # a tick that started before that run finished: the mart waits for the next tick
+    assert auto.evaluate(tick_started).total_requested == 0
+    assert requested(auto.evaluate()) == {"mart_monthly": 1}
