@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import dagster as dg
 import pandas as pd
-from dagster_snowflake import SnowflakeResource
+
+if TYPE_CHECKING:
+    from dagster_snowflake import SnowflakeResource
 
 # Re-exported: identifier quoting and opening DuckDB need no Dagster, so they live in
 # warehouse_basics, where light readers (the dashboard) import them without Dagster.
@@ -204,7 +206,10 @@ class WarehouseResource(dg.ConfigurableResource):
     duckdb_path: str = ""
     duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT
     duckdb_temp_dir: str = ""  # "": beside the warehouse file (`<file>.tmp`)
-    snowflake: SnowflakeResource | None = None
+    # a `dagster_snowflake.SnowflakeResource` in prod. Typed by its base class so that
+    # a DuckDB process never imports dagster_snowflake (with the Snowflake SDKs it pulls
+    # in, ~7 s of every run worker's, code server's and command's start-up).
+    snowflake: dg.ConfigurableResource | None = None
 
     @property
     def dialect(self) -> str:
@@ -229,8 +234,10 @@ class WarehouseResource(dg.ConfigurableResource):
                 conn.close()
 
 
-def snowflake_resource_from_env() -> SnowflakeResource:
+def snowflake_resource_from_env() -> "SnowflakeResource":
     """Snowflake credentials as `EnvVar`s: resolved when a run starts, never logged."""
+    from dagster_snowflake import SnowflakeResource
+
     return SnowflakeResource(
         account=dg.EnvVar("SNOWFLAKE_ACCOUNT"),
         user=dg.EnvVar("SNOWFLAKE_USER"),
