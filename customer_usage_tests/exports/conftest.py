@@ -11,7 +11,7 @@ from customer_usage_tests.helpers import environment
 @pytest.fixture(scope="session")
 def fake_api(tmp_path_factory):
     """One HTTPS server for the session; the client trusts its certificate via REQUESTS_CA_BUNDLE."""
-    with FakeApiServer(tmp_path_factory.mktemp("fake_api"), timeout_hold_seconds=0.6) as api:
+    with FakeApiServer(tmp_path_factory.mktemp("fake_api"), timeout_hold_seconds=2.5) as api:
         with environment(REQUESTS_CA_BUNDLE=api.cert_path):
             yield api
 

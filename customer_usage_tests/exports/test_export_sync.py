@@ -19,15 +19,20 @@ from customer_usage_tests.helpers import query
 GS_OBJECT = "customer_usage_subscription_monthly__gc"
 
 
+# Long enough that a plain request to the local fake API never times out on a loaded CI
+# machine (0.3 s did, at load 18); the fake holds an injected timeout longer than this.
+CLIENT_TIMEOUT_SECONDS = 1.5
+
+
 def sfdc_resource(api, **overrides) -> SalesforceResource:
     config = dict(username=SF_USERNAME, password=SF_PASSWORD, security_token=SF_TOKEN, instance_url=api.url,
-                  poll_seconds=0, timeout_seconds=0.3, job_size=40)
+                  poll_seconds=0, timeout_seconds=CLIENT_TIMEOUT_SECONDS, job_size=40)
     config.update(overrides)
     return SalesforceResource(**config)
 
 
 def gainsight_resource(api, **overrides) -> GainsightResource:
-    config = dict(base_url=api.url, access_key=GS_ACCESS_KEY, timeout_seconds=0.3)
+    config = dict(base_url=api.url, access_key=GS_ACCESS_KEY, timeout_seconds=CLIENT_TIMEOUT_SECONDS)
     config.update(overrides)
     return GainsightResource(**config)
 
