@@ -130,6 +130,11 @@ class Dbt:
     def compiled(self, model: str, folder: str) -> str:
         return (self.target / "compiled" / "customer_usage" / "models" / folder / f"{model}.sql").read_text()
 
+    def views(self) -> set[str]:
+        """The models dbt builds as views (from the last run's manifest)."""
+        nodes = json.loads((self.target / "manifest.json").read_text())["nodes"].values()
+        return {n["name"] for n in nodes if n["resource_type"] == "model" and n["config"].get("materialized") == "view"}
+
 
 def _best_of(con: duckdb.DuckDBPyConnection, select_sql: str) -> float:
     """Best of REPEATS, materializing the result (a count(*) over the query would let
@@ -208,12 +213,14 @@ def run(scale: str, keep: Path | None = None, before: str | None = None) -> list
 
         full_wall, full_models, peak_kib = dbt.run("run", "--full-refresh", measure_memory=True)
         extraction_sql = dbt.compiled("int_ping_metrics", "intermediate")
-        full_sql = {m: dbt.compiled(m, folder) for m, folder in MONTHLY.items()}
+        # a view's SELECT runs when it is read, not when it is built: not data work of the build
+        tables = {m: folder for m, folder in MONTHLY.items() if m not in dbt.views()}
+        full_sql = {m: dbt.compiled(m, folder) for m, folder in tables.items()}
         window = {"CUSTOMER_USAGE_PARTITION_START": month_start.isoformat(),
                   "CUSTOMER_USAGE_PARTITION_END": month_end.isoformat()}
         # one thread for the two runs compared: summed model times stay honest on a busy machine
         inc_wall, inc_models, _ = dbt.run("run", "--select", "tag:monthly", "--threads", "1", extra_env=window)
-        window_sql = {m: dbt.compiled(m, folder) for m, folder in MONTHLY.items()}
+        window_sql = {m: dbt.compiled(m, folder) for m, folder in tables.items()}
         inc_monthly_s = sum(inc_models.get(m, 0.0) for m in MONTHLY)
         # the same monthly models rebuilt for every month, for a like-for-like wall time
         full_monthly_wall, full_monthly_models, _ = dbt.run("run", "--select", "tag:monthly", "--full-refresh",
@@ -239,7 +246,7 @@ def run(scale: str, keep: Path | None = None, before: str | None = None) -> list
             _row("incremental_month_wall_s", round(inc_wall, 2), "s", note="incl. dbt start-up and re-parse (vars)"),
             _row("incremental_vs_full_refresh", round(inc_monthly_s / full_monthly_s, 3), "x",
                  goal=GOALS["incremental_vs_full_refresh"], note="model times from dbt's run_results.json"),
-            _row("full_refresh_sql_s", round(full_sql_s, 3), "s", note="the monthly models' SELECTs alone"),
+            _row("full_refresh_sql_s", round(full_sql_s, 3), "s", note="the monthly models' SELECTs alone (views left out)"),
             _row("incremental_month_sql_s", round(window_sql_s, 3), "s", note="same, one month's window"),
             _row("incremental_vs_full_refresh_sql", round(window_sql_s / full_sql_s, 3), "x",
                  note="context: the data work without dbt's per-model bookkeeping"),

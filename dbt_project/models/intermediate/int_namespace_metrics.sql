@@ -18,28 +18,9 @@ with metric_rows as (
     where {{ in_partition_window('ping_date') }}
 ),
 
--- the latest ping_date per namespace, month and metric as a window over the month's
--- rows, then ONE aggregation per namespace and month: the pivot keeps, per metric, the
--- value of the latest date (equal dates keep the larger value) and ping_created_at
--- is the month's latest ping_date over all metric rows, catalog or not
-dated_rows as (
-    select
-        metric_rows.*,
-        max(ping_date) over (partition by namespace_id, snapshot_month, metric_path) as latest_ping_date
-    from metric_rows
-),
-
+-- one aggregation per namespace and month (macros/metrics/namespace_metric_pivot.sql)
 namespace_months as (
-    select
-        namespace_id,
-        snapshot_month,
-        max(ping_date) as ping_created_at
-        {%- for metric in metrics %},
-        max(case when metric_path = '{{ metric.key_path }}' and ping_date = latest_ping_date then counter_value end)
-            as {{ metric.column }}
-        {%- endfor %}
-    from dated_rows
-    group by 1, 2
+    {{ namespace_metric_pivot('metric_rows', metrics) }}
 )
 
 select

@@ -29,6 +29,8 @@ with mapped_pings as (
         on ping_subscription.dim_ping_id = pings.dim_ping_id
     where ping_subscription.dim_subscription_id_original is not null
         and {{ in_partition_window('pings.ping_created_at') }}
+        -- the same ping's recorded_at: the window prunes this side too
+        and {{ in_partition_window('ping_subscription.ping_created_at') }}
 ),
 
 latest as (

@@ -12,7 +12,9 @@ with pings as (
 ),
 
 ping_subscription as (
-    select * from {{ ref('int_ping_subscription') }}
+    select *
+    from {{ ref('int_ping_subscription') }}
+    where {{ in_partition_window('ping_created_at') }}  -- the ping's recorded_at, as above
 ),
 
 subscriptions as (

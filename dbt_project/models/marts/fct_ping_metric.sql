@@ -7,63 +7,51 @@
 -- for its column, e.g. 10^22) or `wrong_type` (e.g. a string where a count is
 -- expected); `timed_out` for -1; NULL for a good value.
 -- Join dim_metric on metric_name for the metric's meaning.
--- Monthly partitioned by ping_month.
-{{ config(**monthly_partition_config('ping_month')) }}
+--
+-- A view: it only reshapes int_ping_metrics (one wide row per ping, itself
+-- monthly partitioned) and adds two fct_ping columns, so storing it would write
+-- one row per ping x metric (15M rows at `medium`) on every build for nothing a
+-- query cannot do at read time. It stays in the monthly group (tag `monthly`) with
+-- its parents and always shows every month of them.
+-- depends_on: {{ ref('dim_metric') }}
+{{ config(materialized='view', tags=['monthly']) }}
 {%- set metrics = metric_catalog(source='service_ping') %}
 
 with ping_metrics as (
-    select *
-    from {{ ref('int_ping_metrics') }}
-    where {{ in_partition_window('ping_month') }}
-),
-
-pings as (
     select
-        dim_ping_id,
-        dim_installation_id,
-        dim_subscription_id_original
-    from {{ ref('fct_ping') }}
-    where {{ in_partition_window('ping_month') }}
-),
-
-catalog as (
-    select metric_name
-    from {{ ref('dim_metric') }}
-    where metric_source = 'service_ping'
+        ping_metrics.*,
+        pings.dim_installation_id,
+        pings.dim_subscription_id_original
+    from {{ ref('int_ping_metrics') }} as ping_metrics
+    left join {{ ref('fct_ping') }} as pings
+        on pings.dim_ping_id = ping_metrics.dim_ping_id
 ),
 
 long_form as (
+    {{ unpivot_ping_metrics('ping_metrics', metrics, [
+        'dim_ping_id', 'dim_installation_id', 'dim_subscription_id_original', 'ping_created_at', 'ping_month',
+        'out_of_range_metrics', 'wrong_type_metrics']) }}
+),
+
+flagged as (
     select
-        ping_metrics.dim_ping_id,
-        ping_metrics.ping_created_at,
-        ping_metrics.ping_month,
-        catalog.metric_name,
-        case catalog.metric_name
-            {%- for metric in metrics %}
-            when '{{ metric.column }}' then cast(
-                {%- if metric.counts == 'setting' %} case when ping_metrics.{{ metric.column }} then 1 when not ping_metrics.{{ metric.column }} then 0 end
-                {%- else %} ping_metrics.{{ metric.column }}{% endif %} as {{ type_double() }})
-            {%- endfor %}
-        end as reported_value,
+        long_form.*,
         case
-            when ping_metrics.out_of_range_metrics like '%,' || catalog.metric_name || ',%' then 'out_of_range'
-            when ping_metrics.wrong_type_metrics like '%,' || catalog.metric_name || ',%' then 'wrong_type'
+            when out_of_range_metrics like '%,' || metric_name || ',%' then 'out_of_range'
+            when wrong_type_metrics like '%,' || metric_name || ',%' then 'wrong_type'
         end as unreadable_issue
-    from ping_metrics
-    cross join catalog
+    from long_form
 )
 
 select
-    long_form.dim_ping_id,
-    pings.dim_installation_id,
-    pings.dim_subscription_id_original,
-    long_form.ping_created_at,
-    long_form.ping_month,
-    long_form.metric_name,
-    nullif(long_form.reported_value, -1) as metric_value,
-    coalesce(long_form.reported_value = -1, false) as is_timed_out,
-    case when long_form.reported_value = -1 then 'timed_out' else long_form.unreadable_issue end as metric_value_issue
-from long_form
-left join pings
-    on pings.dim_ping_id = long_form.dim_ping_id
-where long_form.reported_value is not null or long_form.unreadable_issue is not null
+    dim_ping_id,
+    dim_installation_id,
+    dim_subscription_id_original,
+    ping_created_at,
+    ping_month,
+    metric_name,
+    nullif(reported_value, -1) as metric_value,
+    coalesce(reported_value = -1, false) as is_timed_out,
+    case when reported_value = -1 then 'timed_out' else unreadable_issue end as metric_value_issue
+from flagged
+where reported_value is not null or unreadable_issue is not null

@@ -170,6 +170,16 @@ keyed as (
             as usage_series_id,
         unioned.*
     from unioned
+),
+
+-- each series' latest month with data: an aggregation on the series key, joined back
+-- (a window over the series would sort the full-width rows)
+latest_data_months as (
+    select
+        usage_series_id as series_id,
+        max(case when is_data_in_subscription_month then snapshot_month end) as latest_month
+    from keyed
+    group by 1
 )
 
 select
@@ -203,12 +213,8 @@ select
     {{ metric.column }},
     {%- endfor %}
     is_data_in_subscription_month,
-    coalesce(
-        is_data_in_subscription_month
-        and snapshot_month = max(case when is_data_in_subscription_month then snapshot_month end)
-            over (partition by usage_series_id),
-        false
-    ) as is_latest_data,
+    coalesce(is_data_in_subscription_month and snapshot_month = latest_data_months.latest_month, false)
+        as is_latest_data,
     usage_series_id,
     -- Seat Link (data-contract §6)
     seat_link_report_date,
@@ -220,3 +226,5 @@ select
     installation_type,
     is_primary_installation
 from keyed
+left join latest_data_months
+    on latest_data_months.series_id = keyed.usage_series_id
