@@ -14,6 +14,7 @@ in-memory DuckDB and the results go through `Warehouse.write_df`.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,9 +169,9 @@ def _drop_landing(con: duckdb.DuckDBPyConnection, landing: LandingFile | None) -
         con.execute(f"drop {'view' if landing.format == 'parquet' else 'table'} if exists _cu_landing")
 
 
-def classify(con: duckdb.DuckDBPyConnection, spec: TableSpec, landing: LandingFile) -> TableRules:
-    """Expose the file as `_cu_landing`, and put the ids and reasons of its rejected rows
-    into `_cu_rejected` (`_row_id` = the landing rowid, i.e. the position in the file)."""
+def expose(con: duckdb.DuckDBPyConnection, spec: TableSpec, landing: LandingFile) -> TableRules:
+    """Expose the file as `_cu_landing` (`rowid` = the row's position in the file), and the
+    rules for the columns found in it (a missing contract column fails here, naming it)."""
     con.execute("SET TimeZone = 'UTC'")
     columns = _source_columns(con, landing)
     rules = TableRules(spec, columns, landing.path)
@@ -178,6 +179,13 @@ def classify(con: duckdb.DuckDBPyConnection, spec: TableSpec, landing: LandingFi
         con.execute(_landing_relation_sql(landing))
     except duckdb.Error as exc:
         raise _unreadable(landing, exc, f" for {spec.system}.{spec.table}") from None
+    return rules
+
+
+def classify(con: duckdb.DuckDBPyConnection, spec: TableSpec, landing: LandingFile) -> TableRules:
+    """`expose` the file, and put the ids and reasons of its rejected rows
+    into `_cu_rejected` (`_row_id` = the landing rowid, i.e. the position in the file)."""
+    rules = expose(con, spec, landing)
     con.execute(
         f"create or replace temp table _cu_rejected as select * from ({rules.reasons_sql('_cu_landing')}) "
         "where _rejection_reason is not null"
@@ -225,6 +233,22 @@ def _summarise(con: duckdb.DuckDBPyConnection, spec: TableSpec, rules: TableRule
     ).fetchall()
     names = ["row", "reason", *shown]
     result.sample_rejections = [dict(zip(names, row)) for row in sample]
+
+
+def _summarise_quarantine(con: duckdb.DuckDBPyConnection, spec: TableSpec, quarantine: str,
+                          result: LoadResult) -> None:
+    """Rejections per rule and the first rows (PII columns withheld), read from the quarantine table."""
+    by_rule = con.execute(
+        f"select r, count(*) from (select unnest(string_split({_RULE_SQL}, '; ')) as r from {quarantine}) "
+        "group by r order by 2 desc, 1 limit 20"
+    ).fetchall()
+    result.rejections_by_rule = {r: int(n) for r, n in by_rule}
+    shown = [c.name for c in spec.columns if c.name not in spec.pii]
+    values = ", ".join(f"left({q(c)}, {SAMPLE_VALUE_CHARS}) AS {q(c)}" for c in shown)
+    sample = con.execute(
+        f"select _row_number, _rejection_reason, {values} from {quarantine} order by _row_number limit {SAMPLE_ROWS}"
+    ).fetchall()
+    result.sample_rejections = [dict(zip(["row", "reason", *shown], row)) for row in sample]
 
 
 def _empty_table_sql(spec: TableSpec) -> tuple[str, str]:
@@ -276,28 +300,55 @@ def _classify_into(con, spec: TableSpec, landing: LandingFile | None, loaded_at:
 
 def load_into_duckdb(wh: DuckDBWarehouse, spec: TableSpec, landing_dir: Path,
                      loaded_at: dt.datetime | None = None) -> LoadResult:
-    """Load inside the DuckDB warehouse itself: no row passes through Python."""
+    """Load inside the DuckDB warehouse itself, one pass over the file (`duckdb_load.py`):
+    no row passes through Python."""
+    from customer_usage.sources.duckdb_load import load_single_pass
+
     loaded_at = loaded_at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     landing = _locate(spec, landing_dir)
     result = LoadResult(spec.system, spec.table, str(landing.path) if landing else None,
                         landing.format if landing else None)
     con = wh.connection
-    good, bad = _classify_into(con, spec, landing, loaded_at, result)
-    wh.ensure_schema(spec.raw_schema)
-    wh.ensure_schema(QUARANTINE_SCHEMA)
-    con.execute(f"create or replace table {spec.raw_schema}.{q(spec.table)} as {good}")
-    if result.rows_quarantined == 0:  # no join (and no second pass over the file) for nothing
-        bad = _empty_table_sql_like(bad)
-    con.execute(f"create or replace table {QUARANTINE_SCHEMA}.{q(spec.quarantine_table)} as {bad}")
-    _drop_landing(con, landing)
-    if landing is not None:
-        loaded = wh.row_count(spec.raw_schema, spec.table)
-        quarantined = wh.row_count(QUARANTINE_SCHEMA, spec.quarantine_table)
-        if (loaded, quarantined) != (result.rows_loaded, result.rows_quarantined):
-            raise AssertionError(f"{spec.system}.{spec.table}: wrote {loaded} + {quarantined} rows, "
-                                 f"expected {result.rows_loaded} + {result.rows_quarantined}")
+    quarantine = f"{QUARANTINE_SCHEMA}.{q(spec.quarantine_table)}"
+    if landing is None:
+        good, bad = _classify_into(con, spec, landing, loaded_at, result)
+        with _transaction(con):
+            wh.ensure_schema(spec.raw_schema)
+            wh.ensure_schema(QUARANTINE_SCHEMA)
+            con.execute(f"create or replace table {spec.raw_schema}.{q(spec.table)} as {good}")
+            con.execute(f"create or replace table {quarantine} as {bad}")
+        return result
+    rules = expose(con, spec, landing)
+    try:
+        result.rows_read = int(con.execute("select count(*) from _cu_landing").fetchone()[0])
+        _check_min_rows(spec, result)
+        with _transaction(con):
+            wh.ensure_schema(spec.raw_schema)
+            wh.ensure_schema(QUARANTINE_SCHEMA)
+            try:
+                loaded, quarantined = load_single_pass(con, rules, landing, loaded_at, quarantine)
+            except duckdb.ConversionException as exc:
+                raise _unreadable(landing, exc, f" for {spec.system}.{spec.table}") from None
+    finally:
+        _drop_landing(con, landing)
+    result.rows_loaded, result.rows_quarantined = loaded, quarantined
+    result.extra_columns = [c.name.lower() for c in rules.extra]
+    if quarantined:
+        _summarise_quarantine(con, spec, quarantine, result)
     result.assert_nothing_lost()
     return result
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection):
+    """Both tables of a load, or neither: a failed load leaves the previous ones."""
+    con.execute("begin transaction")
+    try:
+        yield
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
 
 
 def load_via_dataframes(wh: Warehouse, spec: TableSpec, landing_dir: Path,
