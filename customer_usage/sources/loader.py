@@ -6,9 +6,10 @@ of `rules.py` classifies every row, and two `create or replace table` statements
 write the good and the rejected rows. Re-running gives the same tables.
 Nothing is lost: rows read = rows loaded + rows quarantined, asserted here.
 
-Locally all of this runs inside the DuckDB warehouse. For Snowflake
-(`CUSTOMER_USAGE_PROD_LOAD_FILES=true`) the same classification runs in an
-in-memory DuckDB and the results go through `Warehouse.write_df`.
+Locally all of this runs inside the DuckDB warehouse, one pass over the file
+(`duckdb_load.py`). For Snowflake (`CUSTOMER_USAGE_PROD_LOAD_FILES=true`) the same
+classification runs in an in-memory DuckDB and the results stream to Snowflake
+in chunks (`snowflake_load.py`).
 """
 
 from __future__ import annotations
@@ -31,20 +32,11 @@ from customer_usage.sources.landing import (
     read_csv_header,
 )
 from customer_usage.sources.rules import SQL_TYPES, SourceColumn, TableRules, lit, q
-from customer_usage.warehouse import DuckDBWarehouse, Warehouse, connect_duckdb
+from customer_usage.warehouse import DuckDBWarehouse, Warehouse
 
 QUARANTINE_SCHEMA = "quarantine"
 SAMPLE_ROWS = 5
 SAMPLE_VALUE_CHARS = 80
-SNOWFLAKE_TYPES = {
-    "string": "VARCHAR",
-    "integer": "NUMBER(38,0)",
-    "float": "FLOAT",
-    "boolean": "BOOLEAN",
-    "date": "DATE",
-    "timestamp": "TIMESTAMP_NTZ",
-    "json": "VARCHAR",
-}
 
 
 @dataclass
@@ -260,11 +252,6 @@ def _empty_table_sql(spec: TableSpec) -> tuple[str, str]:
             "CAST(NULL AS VARCHAR) AS _rejection_reason where false")
 
 
-def _empty_table_sql_like(select_sql: str) -> str:
-    """The same columns and types as `select_sql`, no rows (its `order by` dropped)."""
-    return f"select * from ({select_sql.rsplit(' order by ', 1)[0]}) where false"
-
-
 def _locate(spec: TableSpec, landing_dir: Path) -> LandingFile | None:
     landing = find_table_file(landing_dir, spec)
     if landing is None and spec.min_rows > 0:
@@ -351,43 +338,9 @@ def _transaction(con: duckdb.DuckDBPyConnection):
     con.execute("commit")
 
 
-def load_via_dataframes(wh: Warehouse, spec: TableSpec, landing_dir: Path,
-                        loaded_at: dt.datetime | None = None) -> LoadResult:
-    """Classify in an in-memory DuckDB, then write both tables through `Warehouse.write_df`.
-
-    `write_df` infers column types from pandas dtypes (a nullable integer arrives
-    as float, a date as text), so the raw table is re-typed per the contract
-    in the warehouse afterwards.
-    """
-    loaded_at = loaded_at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    landing = _locate(spec, landing_dir)
-    result = LoadResult(spec.system, spec.table, str(landing.path) if landing else None,
-                        landing.format if landing else None)
-    with connect_duckdb() as con:
-        good, bad = _classify_into(con, spec, landing, loaded_at, result)
-        good_df = con.execute(good).fetchdf()
-        bad_df = con.execute(bad).fetchdf()
-    staging = f"{spec.table}__loading"
-    wh.write_df(good_df, spec.raw_schema, staging)
-    contract = {c.name: c for c in spec.columns}
-    cols = ", ".join(
-        f"CAST({c} AS {SNOWFLAKE_TYPES[contract[c].type]}) AS {c}" if c in contract
-        else ("CAST(_loaded_at AS TIMESTAMP_NTZ) AS _loaded_at" if c == "_loaded_at" else c)
-        for c in good_df.columns
-    )
-    wh.execute(f"create or replace table {spec.raw_schema}.{spec.table} as "
-               f"select {cols} from {spec.raw_schema}.{staging}")
-    wh.execute(f"drop table if exists {spec.raw_schema}.{staging}")
-    wh.write_df(bad_df.astype({c: "string" for c in bad_df.columns if c != "_row_number"}),
-                QUARANTINE_SCHEMA, spec.quarantine_table)
-    result.assert_nothing_lost()
-    if len(good_df) != result.rows_loaded or len(bad_df) != result.rows_quarantined:
-        raise AssertionError(f"{spec.system}.{spec.table}: wrote {len(good_df)} + {len(bad_df)} rows, "
-                             f"expected {result.rows_loaded} + {result.rows_quarantined}")
-    return result
-
-
 def load_table(wh: Warehouse, spec: TableSpec, landing_dir: Path) -> LoadResult:
     if isinstance(wh, DuckDBWarehouse):
         return load_into_duckdb(wh, spec, landing_dir)
+    from customer_usage.sources.snowflake_load import load_via_dataframes
+
     return load_via_dataframes(wh, spec, landing_dir)
