@@ -79,6 +79,25 @@ class Warehouse:
         finally:
             cur.close()
 
+    def fetch_frames(self, sql: str, rows: int = 100_000) -> Iterator[pd.DataFrame]:
+        """The result of `sql` as frames of up to `rows` rows (at least one, perhaps empty):
+        a large table is read without holding it whole in pandas."""
+        cur = self.connection.cursor()
+        try:
+            cur.execute(sql)
+            columns = [c[0].lower() for c in cur.description]
+            first = True
+            while True:
+                chunk = cur.fetchmany(rows)
+                if not chunk and not first:
+                    return
+                first = False
+                yield pd.DataFrame(chunk, columns=columns)
+                if not chunk:
+                    return
+        finally:
+            cur.close()
+
     def ensure_schema(self, schema: str) -> None:
         self.execute(f"create schema if not exists {quote_ident(schema)}")
 
@@ -131,6 +150,20 @@ class DuckDBWarehouse(Warehouse):
 
     def fetch_df(self, sql: str) -> pd.DataFrame:
         return self.connection.execute(sql).fetchdf()
+
+    def fetch_frames(self, sql: str, rows: int = 100_000) -> Iterator[pd.DataFrame]:
+        # DuckDB's own pandas conversion (as fetchdf), one chunk of vectors at a time.
+        result = self.connection.execute(sql)
+        vectors = max(1, rows // 2048)
+        first = True
+        while True:
+            frame = result.fetch_df_chunk(vectors)
+            if len(frame) == 0 and not first:
+                return
+            first = False
+            yield frame
+            if len(frame) == 0:
+                return
 
     def write_df(self, df: pd.DataFrame, schema: str, table: str) -> int:
         self.ensure_schema(schema)
