@@ -38,7 +38,10 @@ ROW_COLUMNS = {
 
 def _create(warehouse: Warehouse, table: str, columns: dict[str, str]) -> None:
     warehouse.ensure_schema(SCHEMA)
-    body = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+    # DuckDB: payloads (JSON text) ZSTD-compressed; its automatic choice analyses every long
+    # text at each checkpoint, the slowest part of logging a first export of a large table.
+    zstd = " using compression zstd" if warehouse.dialect == "duckdb" else ""
+    body = ", ".join(f"{name} {kind}{zstd if name == 'payload' else ''}" for name, kind in columns.items())
     warehouse.execute(f"create table if not exists {table} ({body})")
 
 
