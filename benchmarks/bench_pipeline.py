@@ -85,7 +85,7 @@ def generate_landing(scale: str, out: Path) -> float:
 
 def landing_rows(landing: Path) -> int:
     """Rows over all extracts, to put the times in proportion."""
-    with duckdb.connect() as con:
+    with connect_duckdb() as con:  # the platform's memory limit and spill folder
         total = 0
         for path in sorted(landing.glob("[!.]*/*")):  # not the hidden .ground_truth
             reader = "read_parquet" if path.suffix == ".parquet" else "read_csv_auto" if path.suffix == ".csv" else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import dagster as dg
 import pandas as pd
@@ -43,8 +43,15 @@ class Warehouse:
 
     dialect: str = ""
 
-    def __init__(self, connection: Any):
+    def __init__(self, connection: Any, scratch_memory_limit: str = DEFAULT_MEMORY_LIMIT,
+                 scratch_temp_dir: str | None = None):
         self.connection = connection
+        self.scratch_memory_limit, self.scratch_temp_dir = scratch_memory_limit, scratch_temp_dir
+
+    def scratch_duckdb(self):
+        """An in-memory DuckDB beside this warehouse (a Snowflake load classifies a file in one),
+        with the same memory limit and spill folder as the warehouse's own connections."""
+        return connect_duckdb(memory_limit=self.scratch_memory_limit, temp_directory=self.scratch_temp_dir)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         cur = self.connection.cursor()
@@ -74,6 +81,25 @@ class Warehouse:
         finally:
             cur.close()
 
+    def fetch_frames(self, sql: str, rows: int = 100_000) -> Iterator[pd.DataFrame]:
+        """The result of `sql` as frames of up to `rows` rows (at least one, perhaps empty):
+        a large table is read without holding it whole in pandas."""
+        cur = self.connection.cursor()
+        try:
+            cur.execute(sql)
+            columns = [c[0].lower() for c in cur.description]
+            first = True
+            while True:
+                chunk = cur.fetchmany(rows)
+                if not chunk and not first:
+                    return
+                first = False
+                yield pd.DataFrame(chunk, columns=columns)
+                if not chunk:
+                    return
+        finally:
+            cur.close()
+
     def ensure_schema(self, schema: str) -> None:
         self.execute(f"create schema if not exists {quote_ident(schema)}")
 
@@ -96,6 +122,19 @@ class Warehouse:
         """Replace `schema.table` with the frame's rows; returns the rows written."""
         raise NotImplementedError
 
+    def append_df(self, df: pd.DataFrame, schema: str, table: str) -> int:
+        """Add the frame's rows to `schema.table` (created by `write_df`); returns the rows written."""
+        raise NotImplementedError
+
+    def write_frames(self, frames: Iterable[pd.DataFrame], schema: str, table: str) -> int:
+        """Replace `schema.table` with the rows of `frames`, one chunk in memory at a time
+        (a loader streams a file of any size this way); the first frame, even empty, sets
+        the columns."""
+        written = 0
+        for i, df in enumerate(frames):
+            written += self.write_df(df, schema, table) if i == 0 else self.append_df(df, schema, table)
+        return written
+
     def ibis(self):
         """An ibis backend on this same connection, for pandera's in-warehouse validation."""
         raise NotImplementedError
@@ -114,6 +153,20 @@ class DuckDBWarehouse(Warehouse):
     def fetch_df(self, sql: str) -> pd.DataFrame:
         return self.connection.execute(sql).fetchdf()
 
+    def fetch_frames(self, sql: str, rows: int = 100_000) -> Iterator[pd.DataFrame]:
+        # DuckDB's own pandas conversion (as fetchdf), one chunk of vectors at a time.
+        result = self.connection.execute(sql)
+        vectors = max(1, rows // 2048)
+        first = True
+        while True:
+            frame = result.fetch_df_chunk(vectors)
+            if len(frame) == 0 and not first:
+                return
+            first = False
+            yield frame
+            if len(frame) == 0:
+                return
+
     def write_df(self, df: pd.DataFrame, schema: str, table: str) -> int:
         self.ensure_schema(schema)
         self.connection.register("_customer_usage_frame", df)
@@ -121,6 +174,16 @@ class DuckDBWarehouse(Warehouse):
             self.connection.execute(
                 f"create or replace table {quote_ident(schema)}.{quote_ident(table)} "
                 "as select * from _customer_usage_frame"
+            )
+        finally:
+            self.connection.unregister("_customer_usage_frame")
+        return len(df)
+
+    def append_df(self, df: pd.DataFrame, schema: str, table: str) -> int:
+        self.connection.register("_customer_usage_frame", df)
+        try:
+            self.connection.execute(
+                f"insert into {quote_ident(schema)}.{quote_ident(table)} by name select * from _customer_usage_frame"
             )
         finally:
             self.connection.unregister("_customer_usage_frame")
@@ -170,13 +233,28 @@ class SnowflakeWarehouse(Warehouse):
             raise RuntimeError(f"write_pandas into {schema}.{table} reported failure")
         return int(rows)
 
-    def _insert_rows(self, df: pd.DataFrame, schema: str, table: str, chunk_rows: int) -> int:
-        """Create the table from the frame's dtypes and insert in multi-row batches (fakesnow server only)."""
-        name = f"{quote_ident(schema)}.{quote_ident(table)}"
-        columns = ", ".join(
-            f"{quote_ident(str(c))} {self._TYPES.get(df[c].dtype.kind, 'varchar')}" for c in df.columns
+    def append_df(self, df: pd.DataFrame, schema: str, table: str, chunk_rows: int = 5000) -> int:
+        if _is_loopback(self.connection):
+            return self._insert_rows(df, schema, table, chunk_rows, create=False)
+        from snowflake.connector.pandas_tools import write_pandas
+
+        success, _chunks, rows, _ = write_pandas(
+            self.connection, df, quote_ident(table), schema=quote_ident(schema).upper(),
+            auto_create_table=False, overwrite=False, quote_identifiers=False, use_logical_type=True,
         )
-        self.execute(f"create or replace table {name} ({columns})")
+        if not success:
+            raise RuntimeError(f"write_pandas into {schema}.{table} reported failure")
+        return int(rows)
+
+    def _insert_rows(self, df: pd.DataFrame, schema: str, table: str, chunk_rows: int, create: bool = True) -> int:
+        """Create the table from the frame's dtypes (unless appending) and insert in multi-row
+        batches (fakesnow server only)."""
+        name = f"{quote_ident(schema)}.{quote_ident(table)}"
+        if create:
+            columns = ", ".join(
+                f"{quote_ident(str(c))} {self._TYPES.get(df[c].dtype.kind, 'varchar')}" for c in df.columns
+            )
+            self.execute(f"create or replace table {name} ({columns})")
         placeholders = ", ".join(["%s"] * len(df.columns))
         frame = df.astype(object).where(pd.notna(df), None)
         rows = [tuple(_bindable(v) for v in r) for r in frame.itertuples(index=False, name=None)]
@@ -223,13 +301,13 @@ class WarehouseResource(dg.ConfigurableResource):
                     "CUSTOMER_USAGE_TARGET=prod needs a Snowflake connection (SNOWFLAKE_* variables)"
                 )
             with self.snowflake.get_connection() as conn:
-                yield SnowflakeWarehouse(conn)
+                yield SnowflakeWarehouse(conn, self.duckdb_memory_limit, self.duckdb_temp_dir or None)
         else:
             Path(self.duckdb_path).parent.mkdir(parents=True, exist_ok=True)
             conn = connect_duckdb(self.duckdb_path, memory_limit=self.duckdb_memory_limit,
                                   temp_directory=self.duckdb_temp_dir or None)
             try:
-                yield DuckDBWarehouse(conn)
+                yield DuckDBWarehouse(conn, self.duckdb_memory_limit, self.duckdb_temp_dir or None)
             finally:
                 conn.close()
 
@@ -250,7 +328,9 @@ def snowflake_resource_from_env() -> "SnowflakeResource":
 
 def warehouse_resource_for(settings) -> WarehouseResource:
     if settings.target == "prod":
-        return WarehouseResource(target="prod", snowflake=snowflake_resource_from_env())
+        return WarehouseResource(target="prod", snowflake=snowflake_resource_from_env(),
+                                 duckdb_memory_limit=settings.duckdb_memory_limit,
+                                 duckdb_temp_dir=str(settings.duckdb_temp_dir or ""))
     return WarehouseResource(target="local", duckdb_path=str(settings.duckdb_path),
                              duckdb_memory_limit=settings.duckdb_memory_limit,
                              duckdb_temp_dir=str(settings.duckdb_temp_dir or ""))

@@ -22,7 +22,8 @@ def quote_ident(name: str) -> str:
     return name
 
 
-DEFAULT_MEMORY_LIMIT = "3GB"
+# The default of Settings.duckdb_memory_limit (CUSTOMER_USAGE_DUCKDB_MEMORY_LIMIT).
+DEFAULT_MEMORY_LIMIT = "1.5GB"
 
 
 def duckdb_config(path: str | Path | None, memory_limit: str = DEFAULT_MEMORY_LIMIT,

@@ -58,6 +58,7 @@ def _stream(
     # last of its models. dagster-dbt reads the variable when dbt.cli() starts dbt.
     dbt_env = {
         "DBT_INDIRECT_SELECTION": os.environ.get("DBT_INDIRECT_SELECTION", "buildable"),
+        **duckdb_limits_env(warehouse),
         **(extra_env or {}),
     }
     target_path = _target_path_with_parse_state(invocation)
@@ -74,6 +75,23 @@ def _stream(
         if report is not None:
             invocation.log.info(report.line())
         _keep_parse_state(target_path)
+
+
+def duckdb_limits_env(warehouse: WarehouseResource) -> dict[str, str]:
+    """The memory limit and spill folder of the run's warehouse, for dbt's DuckDB (profiles.yml
+    reads them as `config_options`).
+
+    dagster-dbt starts dbt with this process's environment, where Settings' values are not
+    variables: without these, every dbt step ran with the profile's fallback (3GB) and a
+    `large` run's monthly step alone held 3.2 GB. The same values as `project.dbt_env`, so
+    the profile, and with it dbt's partial parse, match the manifest prepared for the run.
+    """
+    if warehouse.target == "prod":
+        return {}
+    return {
+        "CUSTOMER_USAGE_DUCKDB_MEMORY_LIMIT": warehouse.duckdb_memory_limit,
+        "CUSTOMER_USAGE_DUCKDB_TEMP_DIR": warehouse.duckdb_temp_dir or f"{warehouse.duckdb_path}.tmp",
+    }
 
 
 def _target_path_with_parse_state(context: dg.AssetExecutionContext) -> Path:

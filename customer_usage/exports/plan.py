@@ -73,6 +73,21 @@ def _date_columns(warehouse: Warehouse, schema: str, table: str) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+def _read_columns(warehouse: Warehouse, source: str, dates: list[str]) -> tuple[list[str], list[list[Any]]]:
+    """The table's columns and normalised values, read a chunk at a time: a pandas copy of
+    the whole sync table beside the values was the export's memory peak."""
+    columns: list[str] = []
+    values: list[list[Any]] = []
+    for frame in warehouse.fetch_frames(f"select * from {source}"):
+        names, chunk = frame_columns(frame, date_columns=dates)
+        if not columns:
+            columns, values = names, chunk
+        else:
+            for column, more in zip(values, chunk):
+                column.extend(more)
+    return columns, values
+
+
 def plan_export(warehouse: Warehouse, mapping: ExportMapping, park_after: int = 5,
                 source_schema: str = "exports", source_table: str | None = None,
                 export: str | None = None) -> ExportPlan:
@@ -82,9 +97,7 @@ def plan_export(warehouse: Warehouse, mapping: ExportMapping, park_after: int = 
     source = f"{quote_ident(source_schema)}.{quote_ident(table)}"
     if not warehouse.table_exists(source_schema, table):
         raise ExportDataError(f"{source} does not exist: build the dbt model {table} before exporting")
-    frame = warehouse.fetch_df(f"select * from {source}")
-    columns, values = frame_columns(frame, date_columns=_date_columns(warehouse, source_schema, table))
-    del frame
+    columns, values = _read_columns(warehouse, source, _date_columns(warehouse, source_schema, table))
     if mapping.key_column not in columns:
         raise ExportDataError(f"{source}: key column {mapping.key_column} is missing")
     check_no_pii(source, columns, values)

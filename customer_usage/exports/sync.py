@@ -161,7 +161,7 @@ def run_export(
          "ended_at": max(ended, now), "rows_in_sync_table": result.total, "inserted": result.inserted,
          "updated": result.updated, "sent": result.sent, "unchanged": result.unchanged, "failed": result.failed,
          "removed": result.removed, "parked": result.parked, "retried": result.retried},
-        [(k, a, failures.get(k), payloads.get(k)) for k, a in plan.actions.items()],
+        ((k, a, failures.get(k), payloads.get(k)) for k, a in plan.actions.items()),
         now,
         policy.history_retention_days,
     )

@@ -6,14 +6,16 @@ of `rules.py` classifies every row, and two `create or replace table` statements
 write the good and the rejected rows. Re-running gives the same tables.
 Nothing is lost: rows read = rows loaded + rows quarantined, asserted here.
 
-Locally all of this runs inside the DuckDB warehouse. For Snowflake
-(`CUSTOMER_USAGE_PROD_LOAD_FILES=true`) the same classification runs in an
-in-memory DuckDB and the results go through `Warehouse.write_df`.
+Locally all of this runs inside the DuckDB warehouse, one pass over the file
+(`duckdb_load.py`). For Snowflake (`CUSTOMER_USAGE_PROD_LOAD_FILES=true`) the same
+classification runs in an in-memory DuckDB and the results stream to Snowflake
+in chunks (`snowflake_load.py`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,20 +32,11 @@ from customer_usage.sources.landing import (
     read_csv_header,
 )
 from customer_usage.sources.rules import SQL_TYPES, SourceColumn, TableRules, lit, q
-from customer_usage.warehouse import DuckDBWarehouse, Warehouse, connect_duckdb
+from customer_usage.warehouse import DuckDBWarehouse, Warehouse
 
 QUARANTINE_SCHEMA = "quarantine"
 SAMPLE_ROWS = 5
 SAMPLE_VALUE_CHARS = 80
-SNOWFLAKE_TYPES = {
-    "string": "VARCHAR",
-    "integer": "NUMBER(38,0)",
-    "float": "FLOAT",
-    "boolean": "BOOLEAN",
-    "date": "DATE",
-    "timestamp": "TIMESTAMP_NTZ",
-    "json": "VARCHAR",
-}
 
 
 @dataclass
@@ -168,9 +161,9 @@ def _drop_landing(con: duckdb.DuckDBPyConnection, landing: LandingFile | None) -
         con.execute(f"drop {'view' if landing.format == 'parquet' else 'table'} if exists _cu_landing")
 
 
-def classify(con: duckdb.DuckDBPyConnection, spec: TableSpec, landing: LandingFile) -> TableRules:
-    """Expose the file as `_cu_landing`, and put the ids and reasons of its rejected rows
-    into `_cu_rejected` (`_row_id` = the landing rowid, i.e. the position in the file)."""
+def expose(con: duckdb.DuckDBPyConnection, spec: TableSpec, landing: LandingFile) -> TableRules:
+    """Expose the file as `_cu_landing` (`rowid` = the row's position in the file), and the
+    rules for the columns found in it (a missing contract column fails here, naming it)."""
     con.execute("SET TimeZone = 'UTC'")
     columns = _source_columns(con, landing)
     rules = TableRules(spec, columns, landing.path)
@@ -178,6 +171,13 @@ def classify(con: duckdb.DuckDBPyConnection, spec: TableSpec, landing: LandingFi
         con.execute(_landing_relation_sql(landing))
     except duckdb.Error as exc:
         raise _unreadable(landing, exc, f" for {spec.system}.{spec.table}") from None
+    return rules
+
+
+def classify(con: duckdb.DuckDBPyConnection, spec: TableSpec, landing: LandingFile) -> TableRules:
+    """`expose` the file, and put the ids and reasons of its rejected rows
+    into `_cu_rejected` (`_row_id` = the landing rowid, i.e. the position in the file)."""
+    rules = expose(con, spec, landing)
     con.execute(
         f"create or replace temp table _cu_rejected as select * from ({rules.reasons_sql('_cu_landing')}) "
         "where _rejection_reason is not null"
@@ -227,6 +227,22 @@ def _summarise(con: duckdb.DuckDBPyConnection, spec: TableSpec, rules: TableRule
     result.sample_rejections = [dict(zip(names, row)) for row in sample]
 
 
+def _summarise_quarantine(con: duckdb.DuckDBPyConnection, spec: TableSpec, quarantine: str,
+                          result: LoadResult) -> None:
+    """Rejections per rule and the first rows (PII columns withheld), read from the quarantine table."""
+    by_rule = con.execute(
+        f"select r, count(*) from (select unnest(string_split({_RULE_SQL}, '; ')) as r from {quarantine}) "
+        "group by r order by 2 desc, 1 limit 20"
+    ).fetchall()
+    result.rejections_by_rule = {r: int(n) for r, n in by_rule}
+    shown = [c.name for c in spec.columns if c.name not in spec.pii]
+    values = ", ".join(f"left({q(c)}, {SAMPLE_VALUE_CHARS}) AS {q(c)}" for c in shown)
+    sample = con.execute(
+        f"select _row_number, _rejection_reason, {values} from {quarantine} order by _row_number limit {SAMPLE_ROWS}"
+    ).fetchall()
+    result.sample_rejections = [dict(zip(["row", "reason", *shown], row)) for row in sample]
+
+
 def _empty_table_sql(spec: TableSpec) -> tuple[str, str]:
     cols = ", ".join(f"CAST(NULL AS {SQL_TYPES[c.type]}) AS {q(c.name)}" for c in spec.columns)
     text = ", ".join(f"CAST(NULL AS VARCHAR) AS {q(c.name)}" for c in spec.columns)
@@ -234,11 +250,6 @@ def _empty_table_sql(spec: TableSpec) -> tuple[str, str]:
     return (f"select {cols}, {lineage} where false",
             f"select {text}, CAST(NULL AS BIGINT) AS _row_number, {lineage}, "
             "CAST(NULL AS VARCHAR) AS _rejection_reason where false")
-
-
-def _empty_table_sql_like(select_sql: str) -> str:
-    """The same columns and types as `select_sql`, no rows (its `order by` dropped)."""
-    return f"select * from ({select_sql.rsplit(' order by ', 1)[0]}) where false"
 
 
 def _locate(spec: TableSpec, landing_dir: Path) -> LandingFile | None:
@@ -276,67 +287,60 @@ def _classify_into(con, spec: TableSpec, landing: LandingFile | None, loaded_at:
 
 def load_into_duckdb(wh: DuckDBWarehouse, spec: TableSpec, landing_dir: Path,
                      loaded_at: dt.datetime | None = None) -> LoadResult:
-    """Load inside the DuckDB warehouse itself: no row passes through Python."""
+    """Load inside the DuckDB warehouse itself, one pass over the file (`duckdb_load.py`):
+    no row passes through Python."""
+    from customer_usage.sources.duckdb_load import load_single_pass
+
     loaded_at = loaded_at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     landing = _locate(spec, landing_dir)
     result = LoadResult(spec.system, spec.table, str(landing.path) if landing else None,
                         landing.format if landing else None)
     con = wh.connection
-    good, bad = _classify_into(con, spec, landing, loaded_at, result)
-    wh.ensure_schema(spec.raw_schema)
-    wh.ensure_schema(QUARANTINE_SCHEMA)
-    con.execute(f"create or replace table {spec.raw_schema}.{q(spec.table)} as {good}")
-    if result.rows_quarantined == 0:  # no join (and no second pass over the file) for nothing
-        bad = _empty_table_sql_like(bad)
-    con.execute(f"create or replace table {QUARANTINE_SCHEMA}.{q(spec.quarantine_table)} as {bad}")
-    _drop_landing(con, landing)
-    if landing is not None:
-        loaded = wh.row_count(spec.raw_schema, spec.table)
-        quarantined = wh.row_count(QUARANTINE_SCHEMA, spec.quarantine_table)
-        if (loaded, quarantined) != (result.rows_loaded, result.rows_quarantined):
-            raise AssertionError(f"{spec.system}.{spec.table}: wrote {loaded} + {quarantined} rows, "
-                                 f"expected {result.rows_loaded} + {result.rows_quarantined}")
-    result.assert_nothing_lost()
-    return result
-
-
-def load_via_dataframes(wh: Warehouse, spec: TableSpec, landing_dir: Path,
-                        loaded_at: dt.datetime | None = None) -> LoadResult:
-    """Classify in an in-memory DuckDB, then write both tables through `Warehouse.write_df`.
-
-    `write_df` infers column types from pandas dtypes (a nullable integer arrives
-    as float, a date as text), so the raw table is re-typed per the contract
-    in the warehouse afterwards.
-    """
-    loaded_at = loaded_at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    landing = _locate(spec, landing_dir)
-    result = LoadResult(spec.system, spec.table, str(landing.path) if landing else None,
-                        landing.format if landing else None)
-    with connect_duckdb() as con:
+    quarantine = f"{QUARANTINE_SCHEMA}.{q(spec.quarantine_table)}"
+    if landing is None:
         good, bad = _classify_into(con, spec, landing, loaded_at, result)
-        good_df = con.execute(good).fetchdf()
-        bad_df = con.execute(bad).fetchdf()
-    staging = f"{spec.table}__loading"
-    wh.write_df(good_df, spec.raw_schema, staging)
-    contract = {c.name: c for c in spec.columns}
-    cols = ", ".join(
-        f"CAST({c} AS {SNOWFLAKE_TYPES[contract[c].type]}) AS {c}" if c in contract
-        else ("CAST(_loaded_at AS TIMESTAMP_NTZ) AS _loaded_at" if c == "_loaded_at" else c)
-        for c in good_df.columns
-    )
-    wh.execute(f"create or replace table {spec.raw_schema}.{spec.table} as "
-               f"select {cols} from {spec.raw_schema}.{staging}")
-    wh.execute(f"drop table if exists {spec.raw_schema}.{staging}")
-    wh.write_df(bad_df.astype({c: "string" for c in bad_df.columns if c != "_row_number"}),
-                QUARANTINE_SCHEMA, spec.quarantine_table)
+        with _transaction(con):
+            wh.ensure_schema(spec.raw_schema)
+            wh.ensure_schema(QUARANTINE_SCHEMA)
+            con.execute(f"create or replace table {spec.raw_schema}.{q(spec.table)} as {good}")
+            con.execute(f"create or replace table {quarantine} as {bad}")
+        return result
+    rules = expose(con, spec, landing)
+    try:
+        result.rows_read = int(con.execute("select count(*) from _cu_landing").fetchone()[0])
+        _check_min_rows(spec, result)
+        with _transaction(con):
+            wh.ensure_schema(spec.raw_schema)
+            wh.ensure_schema(QUARANTINE_SCHEMA)
+            try:
+                loaded, quarantined = load_single_pass(con, rules, landing, loaded_at, quarantine)
+            except duckdb.ConversionException as exc:
+                raise _unreadable(landing, exc, f" for {spec.system}.{spec.table}") from None
+    finally:
+        _drop_landing(con, landing)
+    result.rows_loaded, result.rows_quarantined = loaded, quarantined
+    result.extra_columns = [c.name.lower() for c in rules.extra]
+    if quarantined:
+        _summarise_quarantine(con, spec, quarantine, result)
     result.assert_nothing_lost()
-    if len(good_df) != result.rows_loaded or len(bad_df) != result.rows_quarantined:
-        raise AssertionError(f"{spec.system}.{spec.table}: wrote {len(good_df)} + {len(bad_df)} rows, "
-                             f"expected {result.rows_loaded} + {result.rows_quarantined}")
     return result
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection):
+    """Both tables of a load, or neither: a failed load leaves the previous ones."""
+    con.execute("begin transaction")
+    try:
+        yield
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
 
 
 def load_table(wh: Warehouse, spec: TableSpec, landing_dir: Path) -> LoadResult:
     if isinstance(wh, DuckDBWarehouse):
         return load_into_duckdb(wh, spec, landing_dir)
+    from customer_usage.sources.snowflake_load import load_via_dataframes
+
     return load_via_dataframes(wh, spec, landing_dir)

@@ -217,6 +217,33 @@ class TableRules:
     def updated_column(self) -> str | None:
         return next((c for c in UPDATED_COLUMNS if c in self.spec.column_names), None)
 
+    def typed_columns_sql(self) -> str:
+        """Every contract column typed per the contract, named `_t_<column>`."""
+        return ",\n        ".join(f"{expr} AS {q('_t_' + name)}" for name, expr in self.typed.items())
+
+    def row_reason_sql(self) -> str:
+        """The reasons of one row (over the `_t_` columns and the file's), NULL when it is good."""
+        reasons = []
+        for column in self.spec.columns:
+            reasons += column_reasons(
+                column, q("_t_" + column.name), raw_text(self.sources[column.name]),
+                column.name in self.spec.primary_key,
+            )
+        return "NULLIF(concat_ws('; ', " + ", ".join(reasons) + "), '')"
+
+    def duplicate_parts(self, column, row_id: str) -> tuple[str, str, str] | None:
+        """(partition, order, reason) of the duplicate-key rule, `column(name)` naming a
+        typed key column; None without a primary key. The first row in `order` is kept."""
+        spec = self.spec
+        if not spec.primary_key:
+            return None
+        updated = self.updated_column
+        order = f"{column(updated)} DESC NULLS LAST, {row_id}" if updated else row_id
+        kept = f"the latest {updated}" if updated else "the first occurrence in the file"
+        key_text = " || ', ' || ".join(f"{lit(c + '=')} || CAST({column(c)} AS VARCHAR)" for c in spec.primary_key)
+        reason = f"'duplicate primary key ' || {key_text} || {lit(' (kept the row with ' + kept + ')')}"
+        return ", ".join(column(c) for c in spec.primary_key), order, reason
+
     def reasons_sql(self, relation: str) -> str:
         """`_row_id`, `_rejection_reason` for every row of `relation` (a table with rowid).
 
@@ -224,38 +251,21 @@ class TableRules:
         payload is kilobytes) never pass through the duplicate-key window, which
         sorts just the key, the updated column and the row id.
         """
-        spec = self.spec
-        typed_cols = ",\n        ".join(f"{expr} AS {q('_t_' + name)}" for name, expr in self.typed.items())
-        reasons = []
-        for column in spec.columns:
-            reasons += column_reasons(
-                column, q("_t_" + column.name), raw_text(self.sources[column.name]),
-                column.name in spec.primary_key,
-            )
-        row_reason = "NULLIF(concat_ws('; ', " + ", ".join(reasons) + "), '')"
-        if spec.primary_key:
-            pk = ", ".join(q("_t_" + c) for c in spec.primary_key)
-            updated = self.updated_column
-            order = (f"{q('_t_' + updated)} DESC NULLS LAST, _row_id" if updated else "_row_id")
-            kept = f"the latest {updated}" if updated else "the first occurrence in the file"
-            key_text = " || ', ' || ".join(
-                f"{lit(c + '=')} || CAST({q('_t_' + c)} AS VARCHAR)" for c in spec.primary_key
-            )
-            duplicate = (
-                f"CASE WHEN _row_reason IS NULL AND row_number() OVER "
-                f"(PARTITION BY _row_reason IS NULL, {pk} ORDER BY {order}) > 1 "
-                f"THEN 'duplicate primary key ' || {key_text} || {lit(' (kept the row with ' + kept + ')')} END"
-            )
+        parts = self.duplicate_parts(lambda c: q("_t_" + c), "_row_id")
+        if parts:
+            pk, order, reason = parts
+            duplicate = (f"CASE WHEN _row_reason IS NULL AND row_number() OVER "
+                         f"(PARTITION BY _row_reason IS NULL, {pk} ORDER BY {order}) > 1 THEN {reason} END")
         else:
             duplicate = "CAST(NULL AS VARCHAR)"
         return f"""
 with typed as (
     select rowid as _row_id, *,
-        {typed_cols}
+        {self.typed_columns_sql()}
     from {relation}
 ),
 reasoned as (
-    select typed.*, {row_reason} as _row_reason from typed
+    select typed.*, {self.row_reason_sql()} as _row_reason from typed
 )
 select _row_id, coalesce(_row_reason, {duplicate}) as _rejection_reason
 from reasoned
