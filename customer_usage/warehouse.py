@@ -221,26 +221,20 @@ class SnowflakeWarehouse(Warehouse):
         as multi-row INSERTs (`_insert_rows`).
         """
         self.ensure_schema(schema)
-        if _is_loopback(self.connection):
-            return self._insert_rows(df, schema, table, chunk_rows)
-        from snowflake.connector.pandas_tools import write_pandas
-
-        success, _chunks, rows, _ = write_pandas(
-            self.connection, df, quote_ident(table), schema=quote_ident(schema).upper(),
-            auto_create_table=True, overwrite=True, quote_identifiers=False, use_logical_type=True,
-        )
-        if not success:
-            raise RuntimeError(f"write_pandas into {schema}.{table} reported failure")
-        return int(rows)
+        return self._bulk_write(df, schema, table, chunk_rows, replace=True)
 
     def append_df(self, df: pd.DataFrame, schema: str, table: str, chunk_rows: int = 5000) -> int:
+        return self._bulk_write(df, schema, table, chunk_rows, replace=False)
+
+    def _bulk_write(self, df: pd.DataFrame, schema: str, table: str, chunk_rows: int, replace: bool) -> int:
+        """`write_pandas` creating/replacing the table or appending to it (INSERTs on fakesnow)."""
         if _is_loopback(self.connection):
-            return self._insert_rows(df, schema, table, chunk_rows, create=False)
+            return self._insert_rows(df, schema, table, chunk_rows, create=replace)
         from snowflake.connector.pandas_tools import write_pandas
 
         success, _chunks, rows, _ = write_pandas(
             self.connection, df, quote_ident(table), schema=quote_ident(schema).upper(),
-            auto_create_table=False, overwrite=False, quote_identifiers=False, use_logical_type=True,
+            auto_create_table=replace, overwrite=replace, quote_identifiers=False, use_logical_type=True,
         )
         if not success:
             raise RuntimeError(f"write_pandas into {schema}.{table} reported failure")

@@ -202,6 +202,15 @@ _RULE_SQL = (
 )
 
 
+def _rejections_by_rule(con: duckdb.DuckDBPyConnection, rejected: str) -> dict[str, int]:
+    """The 20 most frequent rule messages (values masked) among `rejected`'s rows."""
+    by_rule = con.execute(
+        f"select r, count(*) from (select unnest(string_split({_RULE_SQL}, '; ')) as r from {rejected}) "
+        "group by r order by 2 desc, 1 limit 20"
+    ).fetchall()
+    return {r: int(n) for r, n in by_rule}
+
+
 def _summarise(con: duckdb.DuckDBPyConnection, spec: TableSpec, rules: TableRules, result: LoadResult) -> None:
     read = con.execute("select count(*) from _cu_landing").fetchone()[0]
     quarantined = con.execute("select count(*) from _cu_rejected").fetchone()[0]
@@ -210,11 +219,7 @@ def _summarise(con: duckdb.DuckDBPyConnection, spec: TableSpec, rules: TableRule
     result.extra_columns = [c.name.lower() for c in rules.extra]
     if not quarantined:
         return
-    by_rule = con.execute(
-        f"select r, count(*) from (select unnest(string_split({_RULE_SQL}, '; ')) as r from _cu_rejected) "
-        "group by r order by 2 desc, 1 limit 20"
-    ).fetchall()
-    result.rejections_by_rule = {r: int(n) for r, n in by_rule}
+    result.rejections_by_rule = _rejections_by_rule(con, "_cu_rejected")
     shown = [c.name for c in spec.columns if c.name not in spec.pii]
     values = ", ".join(
         f"left(CAST(l.{q(rules.sources[c].name)} AS VARCHAR), {SAMPLE_VALUE_CHARS}) AS {q(c)}" for c in shown
@@ -230,11 +235,7 @@ def _summarise(con: duckdb.DuckDBPyConnection, spec: TableSpec, rules: TableRule
 def _summarise_quarantine(con: duckdb.DuckDBPyConnection, spec: TableSpec, quarantine: str,
                           result: LoadResult) -> None:
     """Rejections per rule and the first rows (PII columns withheld), read from the quarantine table."""
-    by_rule = con.execute(
-        f"select r, count(*) from (select unnest(string_split({_RULE_SQL}, '; ')) as r from {quarantine}) "
-        "group by r order by 2 desc, 1 limit 20"
-    ).fetchall()
-    result.rejections_by_rule = {r: int(n) for r, n in by_rule}
+    result.rejections_by_rule = _rejections_by_rule(con, quarantine)
     shown = [c.name for c in spec.columns if c.name not in spec.pii]
     values = ", ".join(f"left({q(c)}, {SAMPLE_VALUE_CHARS}) AS {q(c)}" for c in shown)
     sample = con.execute(

@@ -204,17 +204,10 @@ def test_a_failed_build_is_not_retried_in_a_loop():
 
 def test_nothing_rebuilds_while_a_source_load_is_running(auto):
     """A drop's tables land one by one in one run; models wait for the whole run."""
-    import uuid
-
-    from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
-
     auto.load(*standins.SOURCES)
     settle(auto)
-    run_id = str(uuid.uuid4())
-    auto.instance.add_run(DagsterRun(
-        job_name="load_changed_sources", run_id=run_id, status=DagsterRunStatus.STARTED,
-        tags={"customer_usage/trigger": "landing_arrival", "customer_usage/warehouse": "duckdb"},
-    ))
+    run_id = add_run(auto, dg.DagsterRunStatus.STARTED, job_name="load_changed_sources",
+                     tags={"customer_usage/trigger": "landing_arrival", "customer_usage/warehouse": "duckdb"})
     auto.load(("zuora", "account"))  # the first table of the drop has landed
     assert auto.evaluate().total_requested == 0
     assert auto.evaluate().total_requested == 0
@@ -224,7 +217,7 @@ def test_nothing_rebuilds_while_a_source_load_is_running(auto):
     assert requested(auto.evaluate()) == {"stg_zuora__account": 1, "dim_subscription": 1}
 
 
-def add_run(auto: Automation, status, selection=(), tags=None) -> str:
+def add_run(auto: Automation, status, selection=(), tags=None, job_name="__ASSET_JOB") -> str:
     """A run as the instance holds it, without the planned events Dagster logs on creation
     (what a daemon killed between creating a run and logging them leaves behind)."""
     import uuid
@@ -239,9 +232,9 @@ def add_run(auto: Automation, status, selection=(), tags=None) -> str:
     location = GrpcServerCodeLocationOrigin(host="localhost", port=4000, location_name="customer_usage")
     origin = RemoteJobOrigin(  # Dagster requires one for a queued run
         repository_origin=RemoteRepositoryOrigin(code_location_origin=location, repository_name="__repository__"),
-        job_name="__ASSET_JOB")
+        job_name=job_name)
     run_id = str(uuid.uuid4())
-    auto.instance.add_run(DagsterRun(job_name="__ASSET_JOB", run_id=run_id, status=status,
+    auto.instance.add_run(DagsterRun(job_name=job_name, run_id=run_id, status=status,
                                      asset_selection=frozenset(selection), tags=tags or {},
                                      remote_job_origin=origin))
     return run_id

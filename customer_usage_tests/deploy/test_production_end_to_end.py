@@ -34,10 +34,10 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
-from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
 
 from customer_usage.automation.arrival import ARRIVAL_SENSOR_NAME
 from customer_usage.automation.definitions import AUTOMATION_SENSOR_NAME, LOAD_JOB_NAME
+from customer_usage.automation.runs import UNFINISHED_RUN_STATUSES
 from customer_usage.settings import PROJECT_ROOT
 from customer_usage_tests.deploy.automation_trace import event_history, why_held, why_requested
 from customer_usage_tests.deploy.postgres import PostgresCluster, free_port, why_unavailable
@@ -130,12 +130,9 @@ def sensor_ticked(instance: dg.DagsterInstance, name: str) -> bool:
     )
 
 
-# queued and not-yet-started runs count: a run the automation just submitted is work to wait for
-UNFINISHED = [*IN_PROGRESS_RUN_STATUSES, dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]
-
-
 def idle(instance: dg.DagsterInstance) -> bool:
-    return not instance.get_runs(filters=dg.RunsFilter(statuses=UNFINISHED), limit=1)
+    """No run is queued, starting or running (a run the automation just submitted is work to wait for)."""
+    return not instance.get_runs(filters=dg.RunsFilter(statuses=UNFINISHED_RUN_STATUSES), limit=1)
 
 
 def automation_run_after_load(instance: dg.DagsterInstance) -> bool:
